@@ -1,0 +1,186 @@
+#include "dumpfile/codec.h"
+
+#include <errno.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+struct kd_codec_ctx {
+	enum kd_codec codec;
+	void *lzo_wrk;
+	ZSTD_CCtx *zc;
+	ZSTD_DCtx *zd;
+};
+
+const char *kd_codec_name(enum kd_codec c)
+{
+	switch (c) {
+	case KD_CODEC_NONE: return "none";
+	case KD_CODEC_ZLIB: return "zlib";
+	case KD_CODEC_LZO: return "lzo";
+	case KD_CODEC_SNAPPY: return "snappy";
+	case KD_CODEC_ZSTD: return "zstd";
+	}
+	return "unknown";
+}
+
+size_t kd_codec_bound(enum kd_codec c, size_t n)
+{
+	switch (c) {
+	case KD_CODEC_ZLIB: return compressBound(n);
+	case KD_CODEC_LZO: return n + n / 16 + 64 + 3;
+	case KD_CODEC_SNAPPY: return snappy_max_compressed_length(n);
+	case KD_CODEC_ZSTD: return ZSTD_compressBound(n);
+	case KD_CODEC_NONE: break;
+	}
+	return n;
+}
+
+kd_err *kd_codec_ctx_new(enum kd_codec c, struct kd_codec_ctx **out)
+{
+	static int lzo_ready;
+	struct kd_codec_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return kd_err_new(ENOMEM, "allocating %s context", kd_codec_name(c));
+	ctx->codec = c;
+	if (c == KD_CODEC_LZO) {
+		if (!lzo_ready) {
+			if (lzo_init() != LZO_E_OK) {
+				free(ctx);
+				return kd_err_new(EIO, "lzo_init failed");
+			}
+			lzo_ready = 1;
+		}
+		ctx->lzo_wrk = malloc(LZO1X_1_MEM_COMPRESS);
+		if (!ctx->lzo_wrk)
+			goto oom;
+	} else if (c == KD_CODEC_ZSTD) {
+		ctx->zc = ZSTD_createCCtx();
+		ctx->zd = ZSTD_createDCtx();
+		if (!ctx->zc || !ctx->zd)
+			goto oom;
+	}
+	*out = ctx;
+	return NULL;
+oom:
+	kd_codec_ctx_free(ctx);
+	return kd_err_new(ENOMEM, "allocating %s context", kd_codec_name(c));
+}
+
+void kd_codec_ctx_free(struct kd_codec_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->lzo_wrk);
+	ZSTD_freeCCtx(ctx->zc);
+	ZSTD_freeDCtx(ctx->zd);
+	free(ctx);
+}
+
+kd_err *kd_codec_compress(struct kd_codec_ctx *ctx, const void *in, size_t in_len,
+			  void *out, size_t *out_len)
+{
+	if (*out_len < kd_codec_bound(ctx->codec, in_len))
+		return kd_err_new(EINVAL, "%s: output buffer below the bound", kd_codec_name(ctx->codec));
+	switch (ctx->codec) {
+	case KD_CODEC_NONE:
+		memcpy(out, in, in_len);
+		*out_len = in_len;
+		return NULL;
+	case KD_CODEC_ZLIB: {
+		uLongf n = (uLongf)*out_len;
+		int rc = compress2(out, &n, in, (uLong)in_len, Z_BEST_SPEED);
+		if (rc != Z_OK)
+			return kd_err_new(EIO, "zlib compress2: error %d", rc);
+		*out_len = n;
+		return NULL;
+	}
+	case KD_CODEC_LZO: {
+		lzo_uint n = *out_len;
+		int rc = lzo1x_1_compress(in, in_len, out, &n, ctx->lzo_wrk);
+		if (rc != LZO_E_OK)
+			return kd_err_new(EIO, "lzo1x_1_compress: error %d", rc);
+		*out_len = n;
+		return NULL;
+	}
+	case KD_CODEC_SNAPPY: {
+		size_t n = *out_len;
+		snappy_status rc = snappy_compress(in, in_len, out, &n);
+		if (rc != SNAPPY_OK)
+			return kd_err_new(EIO, "snappy_compress: error %d", (int)rc);
+		*out_len = n;
+		return NULL;
+	}
+	case KD_CODEC_ZSTD: {
+		size_t n = ZSTD_compressCCtx(ctx->zc, out, *out_len, in, in_len, 1);
+		if (ZSTD_isError(n))
+			return kd_err_new(EIO, "zstd compress: %s", ZSTD_getErrorName(n));
+		*out_len = n;
+		return NULL;
+	}
+	}
+	return kd_err_new(EINVAL, "unknown codec %d", (int)ctx->codec);
+}
+
+kd_err *kd_codec_decompress(struct kd_codec_ctx *ctx, const void *in, size_t in_len,
+			    void *out, size_t *out_len)
+{
+	size_t want = *out_len;
+	size_t got = 0;
+	switch (ctx->codec) {
+	case KD_CODEC_NONE:
+		if (in_len != want)
+			return kd_err_new(EINVAL, "raw page of %zu bytes, expected %zu", in_len, want);
+		memcpy(out, in, in_len);
+		return NULL;
+	case KD_CODEC_ZLIB: {
+		uLongf n = (uLongf)want;
+		int rc = uncompress(out, &n, in, (uLong)in_len);
+		if (rc != Z_OK)
+			return kd_err_new(EINVAL, "zlib uncompress: error %d", rc);
+		got = n;
+		break;
+	}
+	case KD_CODEC_LZO: {
+		lzo_uint n = want;
+		int rc = lzo1x_decompress_safe(in, in_len, out, &n, NULL);
+		if (rc != LZO_E_OK)
+			return kd_err_new(EINVAL, "lzo decompress: error %d", rc);
+		got = n;
+		break;
+	}
+	case KD_CODEC_SNAPPY: {
+		size_t n = 0;
+		if (snappy_uncompressed_length(in, in_len, &n) != SNAPPY_OK || n != want)
+			return kd_err_new(EINVAL, "snappy: bad length header");
+		n = want;
+		if (snappy_uncompress(in, in_len, out, &n) != SNAPPY_OK)
+			return kd_err_new(EINVAL, "snappy uncompress failed");
+		got = n;
+		break;
+	}
+	case KD_CODEC_ZSTD: {
+		size_t n = ZSTD_decompressDCtx(ctx->zd, out, want, in, in_len);
+		if (ZSTD_isError(n))
+			return kd_err_new(EINVAL, "zstd decompress: %s", ZSTD_getErrorName(n));
+		got = n;
+		break;
+	}
+	}
+	if (got != want)
+		return kd_err_new(EINVAL, "%s: page decompressed to %zu bytes, expected %zu",
+				  kd_codec_name(ctx->codec), got, want);
+	return NULL;
+}
+
+const char *kd_codec_versions(void)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "zlib %s, lzo %s, snappy, zstd %s", zlibVersion(),
+		 lzo_version_string(), ZSTD_versionString());
+	return buf;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# The multi-call front end through the real binary: --help, --version, symlinks, unknown and
+# not-yet-built applets (stderr + exit 2, nothing on stdout).
+bin=$1
+dir=$(dirname "$bin")
+fail=0
+check() { # description, condition...
+  d=$1; shift
+  if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
+}
+out=$("$bin" --help); rc=$?
+check "--help exits 0" [ $rc -eq 0 ]
+for a in kexec makedumpfile vmcore-dmesg report kdumpctl; do
+  check "--help lists $a on one line" [ "$(printf '%s\n' "$out" | grep -c "^  $a ")" -eq 1 ]
+done
+ver=$("$bin" --version)
+check "--version prints the version" sh -c "printf '%s' '$ver' | grep -q '^kdumpkit [0-9][0-9.]* (zlib'"
+check "static executable" sh -c "file -L '$bin' | grep -q 'statically linked' || [ -n \"\$KD_DYNAMIC_OK\" ]"
+for a in kexec makedumpfile vmcore-dmesg report kdumpctl; do
+  so=$("$dir/$a" -p 2>/tmp/kd-mc-$$); rc=$?
+  check "$a via symlink: not built yet, exit 2" [ $rc -eq 2 ]
+  check "$a via symlink: says so on stderr" grep -q "applet '$a' is not built yet" /tmp/kd-mc-$$
+  check "$a via symlink: no stdout" [ -z "$so" ]
+  so=$("$bin" "$a" -l 2>/tmp/kd-mc-$$); rc=$?
+  check "kdumpkit $a: exit 2" [ $rc -eq 2 ]
+done
+"$bin" frobnicate 2>/tmp/kd-mc-$$; rc=$?
+check "unknown applet exits 1" [ $rc -eq 1 ]
+check "unknown applet is named" grep -q "unknown applet 'frobnicate'" /tmp/kd-mc-$$
+"$bin" 2>/dev/null; rc=$?
+check "no arguments exits 1" [ $rc -eq 1 ]
+rm -f /tmp/kd-mc-$$
+exit $fail
