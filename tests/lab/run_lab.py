@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Crash-lab tests: real Debian kernels crashed in QEMU and captured, with every result checked.
+
+  run_lab.py                 the standard matrix (both kernels, every trigger, plus sizes)
+  run_lab.py --series 6.1 --trigger nmi --mem 4G --workload mixed   one scenario
+  run_lab.py --list          print the matrix
+
+Each scenario prints one "ok"/"FAIL" line per check and the script ends with
+"lab: N passed, N failed". The raw vmcores are kept in the cache as fixtures for the collector
+and report tests: $KDUMPKIT_LAB_CACHE/vmcores/RELEASE-MEM-WORKLOAD-TRIGGER.{vmcore,serial.log}.
+"""
+
+import argparse
+import json
+import mmap
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab  # noqa: E402
+from elfcore import Core, CoreError, ET_CORE, EM_X86_64  # noqa: E402
+
+MB = 1 << 20
+
+
+def standard_matrix():
+    m = []
+    for series in ("6.1", "6.12"):
+        for trig in lab.TRIGGERS:
+            m.append(lab.Scenario(series=series, mem="1G", trigger=trig, workload="mixed"))
+    m.append(lab.Scenario(series="6.12", mem="512M", trigger="sysrq", workload="idle"))
+    m.append(lab.Scenario(series="6.1", mem="2G", trigger="sysrq", workload="cache"))
+    return m
+
+
+class Checker:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name}{': ' + detail if detail else ''}")
+        return ok
+
+
+def check_result(c, res):
+    sc, k = res.scenario, res.kernel
+    n = sc.name()
+    log = res.serial
+    first_boot = log.find(f"Linux version {k.release}")
+    up = log.find("KDLAB: first kernel up")
+    c.check(f"{n}: first kernel booted", first_boot >= 0 and up > first_boot)
+    c.check(f"{n}: capture kernel loaded", "KDLAB: capture kernel loaded" in log,
+            _grep(log, "KDLAB: FAILED"))
+    if sc.workload != "idle":
+        c.check(f"{n}: workload ready", "KDLAB: workload ready" in log)
+    crash_at = log.find(f"KDLAB: crashing via {sc.trigger}")
+    c.check(f"{n}: {sc.trigger} triggered", crash_at >= 0, _tail(log))
+    m = re.compile(lab.PANIC_PATTERNS[sc.trigger], re.S).search(log, max(crash_at, 0))
+    if sc.trigger not in lab.SERIAL_SILENT:
+        c.check(f"{n}: serial log shows the {sc.trigger} panic", crash_at >= 0 and m is not None,
+                _tail(log))
+    panic_at = m.end() if m else max(crash_at, 0)
+    second_boot = log.find(f"Linux version {k.release}", panic_at)
+    cap_up = log.find("KDLAB: capture kernel up", panic_at)
+    c.check(f"{n}: capture kernel booted after the panic", second_boot > 0 and cap_up > second_boot,
+            _tail(log))
+    rc = (res.text("capture.rc") or "").strip()
+    c.check(f"{n}: capture command succeeded", rc == "0",
+            f"rc={rc!r}: {(res.text('capture.log') or '')[-500:]}")
+    vm = res.file("vmcore")
+    if not c.check(f"{n}: vmcore written", vm is not None and os.path.getsize(vm) > 0):
+        return
+    check_vmcore(c, n, res, vm)
+
+
+def check_vmcore(c, n, res, vm):
+    sc, k = res.scenario, res.kernel
+    try:
+        core = Core(vm)
+    except CoreError as e:
+        c.check(f"{n}: vmcore is an ELF core", False, str(e))
+        return
+    c.check(f"{n}: vmcore is an x86_64 ELF core",
+            core.e_type == ET_CORE and core.e_machine == EM_X86_64)
+    size = os.path.getsize(vm)
+    ls = res.text("capture-vmcore-ls.txt") or ""
+    proc_size = int(ls.split()[4]) if len(ls.split()) > 4 else -1
+    c.check(f"{n}: vmcore is the whole /proc/vmcore", size == proc_size == core.end_offset(),
+            f"file {size}, /proc/vmcore {proc_size}, ELF end {core.end_offset()}")
+    info = core.vmcoreinfo()
+    c.check(f"{n}: VMCOREINFO names the crashed kernel",
+            info is not None and info.get("OSRELEASE") == k.release,
+            f"OSRELEASE={info and info.get('OSRELEASE')}")
+    c.check(f"{n}: VMCOREINFO has CRASHTIME and BUILD-ID",
+            info is not None and info.get("CRASHTIME", "").isdigit() and
+            len(info.get("BUILD-ID", "")) == 40)
+    c.check(f"{n}: one NT_PRSTATUS per CPU (2)", core.prstatus_count() == 2,
+            f"{core.prstatus_count()} notes")
+    ram = sc.mem_mb() * MB
+    loads = sum(p["filesz"] for p in core.loads() if p["vaddr"] < 0xffffffff80000000)
+    lo, hi = ram - 256 * MB - 96 * MB, ram - 256 * MB
+    c.check(f"{n}: PT_LOADs cover RAM minus the crash region",
+            lo <= loads <= hi, f"{loads / MB:.0f}M of PT_LOAD for {sc.mem} guest")
+    text = [p for p in core.loads() if p["vaddr"] >= 0xffffffff80000000]
+    c.check(f"{n}: a PT_LOAD maps the kernel text", len(text) == 1)
+    with open(vm, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        missing = [s.decode() for s in lab.PANIC_LOG_STRINGS[sc.trigger] if mm.find(s) < 0]
+    c.check(f"{n}: the dead kernel's log in the vmcore holds the {sc.trigger} panic",
+            not missing, f"not found: {missing}")
+
+
+def _grep(text, pat):
+    return "\n".join(line for line in text.splitlines() if pat in line)
+
+
+def _tail(text, n=25):
+    return "\n" + "\n".join(text.splitlines()[-n:])
+
+
+def keep_fixture(res):
+    vm = res.file("vmcore")
+    if not vm:
+        return
+    d = os.path.join(lab.CACHE, "vmcores")
+    os.makedirs(d, exist_ok=True)
+    sc = res.scenario
+    base = os.path.join(d, f"{res.kernel.release}-{sc.mem}-{sc.workload}-{sc.trigger}")
+    shutil.move(vm, base + ".vmcore")
+    with open(base + ".serial.log", "w") as f:
+        f.write(res.serial)
+    with open(base + ".json", "w") as f:
+        json.dump({"release": res.kernel.release, "scenario": sc.__dict__}, f, indent=1)
+    for name in ("first-iomem.txt",):
+        if res.file(name):
+            shutil.copy(res.file(name), base + "." + name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--series", choices=["6.1", "6.12"])
+    ap.add_argument("--trigger", choices=lab.TRIGGERS)
+    ap.add_argument("--mem")
+    ap.add_argument("--workload", choices=["mixed", "anon", "cache", "idle"])
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    if a.series or a.trigger or a.mem or a.workload:
+        matrix = [lab.Scenario(series=a.series or "6.1", trigger=a.trigger or "sysrq",
+                               mem=a.mem or "1G", workload=a.workload or "mixed")]
+    else:
+        matrix = standard_matrix()
+    if a.list:
+        for sc in matrix:
+            print(sc.name())
+        return 0
+    c = Checker()
+    for sc in matrix:
+        try:
+            res = lab.run(sc)
+        except lab.LabError as e:
+            c.check(f"{sc.name()}: run completed", False, str(e))
+            continue
+        c.check(f"{sc.name()}: run completed", True)
+        check_result(c, res)
+        keep_fixture(res)
+        shutil.rmtree(os.path.join(res.workdir, "out"), ignore_errors=True)
+    print(f"lab: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
