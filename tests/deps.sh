@@ -5,10 +5,10 @@
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
             file)
-lab_pkgs=(qemu-system-x86 busybox-static kexec-tools e2fsprogs make bc xz-utils python3 libelf1
-          dpkg-dev)
+test_pkgs=(clang libclang-rt-14-dev
+          qemu-system-x86 busybox-static kexec-tools e2fsprogs make bc xz-utils python3 libelf1)
 want=("${build_pkgs[@]}")
-[ "${1:-all}" = build ] || want+=("${lab_pkgs[@]}")
+[ "${1:-all}" = build ] || want+=("${test_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -161,8 +161,10 @@ kd_err *kd_ck_reserve(const struct kd_crashkernel *ck, uint64_t system_ram,
 		const struct kd_ck_value *v = &ck->plain;
 		if (v->nranges) {
 			uint64_t total = system_ram;
-			if (total % KD_CK_RAM_ROUND)
-				total += KD_CK_RAM_ROUND - total % KD_CK_RAM_ROUND;
+			if (total % KD_CK_RAM_ROUND) {
+				uint64_t up = KD_CK_RAM_ROUND - total % KD_CK_RAM_ROUND;
+				total = total > UINT64_MAX - up ? UINT64_MAX : total + up;
+			}
 			for (size_t i = 0; i < v->nranges; i++) {
 				const struct kd_ck_range *rg = &v->ranges[i];
 				if (rg->size >= total)

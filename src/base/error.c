@@ -15,6 +15,7 @@ struct kd_err {
 /* Returned when an error cannot be allocated; never freed. */
 static kd_err oom_error = { .errnum = ENOMEM, .is_static = 1, .msg = "" };
 
+__attribute__((format(printf, 3, 0)))
 static kd_err *vmake(int errnum, kd_err *cause, const char *fmt, va_list ap)
 {
 	va_list ap2;

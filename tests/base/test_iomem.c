@@ -1,5 +1,6 @@
 #include <errno.h>
 
+#include "base/crashkernel.h"
 #include "base/iomem.h"
 #include "test.h"
 
@@ -86,5 +87,34 @@ static void malformed(void)
 	kd_iomem_free(&io);
 }
 
-TEST_MAIN(T(this_machine), T(crash_kernel_inside_system_ram), T(hidden_addresses_are_an_error),
+/* The lab guests booted with crashkernel=0-1G:192M,1G-:256M; what the kernel reserved (the
+ * "Crash kernel" resource) must be what our parser says it reserves for that much RAM. */
+static void lab_guest_reservation_matches_parser(const char *fixture, uint64_t want_ck)
+{
+	struct kd_iomem io;
+	CHECK_OK(kd_iomem_read(kd_test_fixture(fixture), &io));
+	size_t ck = kd_iomem_find(&io, "Crash kernel", KD_IOMEM_NONE);
+	CHECK(ck != KD_IOMEM_NONE);
+	if (ck == KD_IOMEM_NONE)
+		return;
+	CHECK(kd_iomem_within(&io, ck, "System RAM"));
+	uint64_t reserved = io.res[ck].end - io.res[ck].start + 1;
+	CHECK_U64(reserved, want_ck);
+	struct kd_crashkernel spec;
+	struct kd_ck_reservation r;
+	CHECK_OK(kd_ck_parse_cmdline("console=ttyS0 crashkernel=0-1G:192M,1G-:256M", &spec, NULL));
+	CHECK_OK(kd_ck_reserve(&spec, kd_iomem_total(&io, "System RAM"), &r));
+	CHECK_U64(r.size, reserved);
+	CHECK(kd_iomem_find(&io, "Kernel code", KD_IOMEM_NONE) != KD_IOMEM_NONE);
+	kd_iomem_free(&io);
+}
+
+static void lab_guests(void)
+{
+	lab_guest_reservation_matches_parser("base/fixtures/iomem-qemu-q35-512M-6.12.txt", 192 << 20);
+	lab_guest_reservation_matches_parser("base/fixtures/iomem-qemu-q35-1G-6.1.txt", 256 << 20);
+	lab_guest_reservation_matches_parser("base/fixtures/iomem-qemu-q35-2G-6.1.txt", 256 << 20);
+}
+
+TEST_MAIN(T(this_machine), T(lab_guests), T(crash_kernel_inside_system_ram), T(hidden_addresses_are_an_error),
 	  T(malformed))

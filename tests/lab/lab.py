@@ -27,14 +27,17 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 CACHE = os.environ.get("KDUMPKIT_LAB_CACHE", "/var/cache/kdumpkit-lab")
 
 TRIGGERS = ("sysrq", "panic", "oops", "bug", "nmi")
-CRASHKERNEL = "256M"
+# The range form, as distributions write it: small guests cannot spare 256M (6.12 fails to place
+# 256M in a 512M guest).
+CRASHKERNEL = "0-1G:192M,1G-:256M"
 
 # What the first kernel's serial log shows for each trigger.
 PANIC_PATTERNS = {
     "sysrq": r"Kernel panic - not syncing: sysrq triggered crash",
     "panic": r"Kernel panic - not syncing: kdumpkit-lab: panic requested by crashmod",
-    "oops": r"BUG: kernel NULL pointer dereference.*?Kernel panic - not syncing: Fatal exception",
-    "bug": r"kernel BUG at .*?crashmod\.c.*?Kernel panic - not syncing: Fatal exception",
+    # with panic_on_oops, oops_end() calls crash_kexec() itself: no "Kernel panic" line follows
+    "oops": r"BUG: kernel NULL pointer dereference.*?RIP: \S+:kdlab_do_oops",
+    "bug": r"kernel BUG at \S*crashmod\.c:\d+.*?invalid opcode.*?RIP: \S+:kdlab_do_bug",
     "nmi": r"Kernel panic - not syncing: NMI: Not continuing",
 }
 
@@ -43,8 +46,10 @@ PANIC_PATTERNS = {
 PANIC_LOG_STRINGS = {
     "sysrq": [b"Kernel panic - not syncing: sysrq triggered crash"],
     "panic": [b"Kernel panic - not syncing: kdumpkit-lab: panic requested by crashmod"],
-    "oops": [b"BUG: kernel NULL pointer dereference", b"Kernel panic - not syncing: Fatal exception"],
-    "bug": [b"kernel BUG at", b"Kernel panic - not syncing: Fatal exception"],
+    # expanded messages only: the bare format strings sit in the kernel's rodata anyway
+    "oops": [b"BUG: kernel NULL pointer dereference, address: 0000000000000020",
+             b"RIP: 0010:kdlab_do_oops"],
+    "bug": [b"RIP: 0010:kdlab_do_bug"],
     "nmi": [b"Kernel panic - not syncing: NMI: Not continuing"],
 }
 # An NMI panic runs crash_kexec() before the console is flushed: the message is in the log
@@ -339,6 +344,8 @@ class Result:
 
 def _workload_args(sc):
     usable = sc.mem_mb() - 256 - 160  # crash kernel, kernel + initramfs + slack
+    if sc.mem_mb() < 1024:
+        usable += 64
     mb = sc.workload_mb or max(32, int(usable * 0.6))
     if sc.workload == "mixed":
         return f"--anon {mb // 2} --cache {mb // 2} /tmp"

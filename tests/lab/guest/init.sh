@@ -8,7 +8,8 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
+# the page-cache workload fills /tmp: let it use most of memory
+mount -t tmpfs -o size=90% tmpfs /tmp
 . /lab.conf
 
 die() { echo "KDLAB: FAILED: $*"; sync; poweroff -f; }
@@ -52,15 +53,15 @@ eval "$LAB_LOADER" || die "loading the capture kernel failed"
 echo "KDLAB: capture kernel loaded"
 
 if [ -n "$LAB_WORKLOAD" ]; then
-  rm -f /tmp/workload.out
-  lab-memfill $LAB_WORKLOAD > /tmp/workload.out 2>&1 &
+  # its report goes to the rootfs, not to the /tmp it fills
+  lab-memfill $LAB_WORKLOAD > /workload.out 2>&1 &
   i=0
-  while ! grep -q "workload ready" /tmp/workload.out 2>/dev/null; do
+  while ! grep -q "workload ready" /workload.out 2>/dev/null; do
     sleep 0.2; i=$((i+1))
     [ $i -lt 3000 ] || die "workload did not get ready"
-    kill -0 $! 2>/dev/null || die "workload: $(cat /tmp/workload.out)"
+    kill -0 $! 2>/dev/null || die "workload: $(cat /workload.out)"
   done
-  cat /tmp/workload.out
+  cat /workload.out
 fi
 grep -E '^(MemTotal|MemFree|AnonPages|Shmem|Cached):' /proc/meminfo
 sync
