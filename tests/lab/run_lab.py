@@ -63,11 +63,14 @@ def check_result(c, res):
         c.check(f"{n}: workload ready", "KDLAB: workload ready" in log)
     crash_at = log.find(f"KDLAB: crashing via {sc.trigger}")
     c.check(f"{n}: {sc.trigger} triggered", crash_at >= 0, _tail(log))
-    m = re.compile(lab.PANIC_PATTERNS[sc.trigger], re.S).search(log, max(crash_at, 0))
+    # The guest's echo and the kernel's printk interleave on the serial line: look for the
+    # panic from the last message that surely came before it.
+    loaded_at = log.find("KDLAB: capture kernel loaded")
+    m = re.compile(lab.PANIC_PATTERNS[sc.trigger], re.S).search(log, max(loaded_at, 0))
     if sc.trigger not in lab.SERIAL_SILENT:
         c.check(f"{n}: serial log shows the {sc.trigger} panic", crash_at >= 0 and m is not None,
                 _tail(log))
-    panic_at = m.end() if m else max(crash_at, 0)
+    panic_at = m.end() if m else max(crash_at, loaded_at, 0)
     second_boot = log.find(f"Linux version {k.release}", panic_at)
     cap_up = log.find("KDLAB: capture kernel up", panic_at)
     c.check(f"{n}: capture kernel booted after the panic", second_boot > 0 and cap_up > second_boot,

@@ -67,6 +67,7 @@ grep -E '^(MemTotal|MemFree|AnonPages|Shmem|Cached):' /proc/meminfo
 sync
 
 echo "KDLAB: crashing via $LAB_TRIGGER"
+sleep 0.5 # let the console drain, so the log reads in order
 case "$LAB_TRIGGER" in
   sysrq) echo c > /proc/sysrq-trigger ;;
   panic|oops|bug) insmod /lib/modules/crashmod.ko action="$LAB_TRIGGER" ;;
