@@ -308,6 +308,8 @@ class Scenario:
     workload_mb: int = 0         # 0: a size that fits the guest
     capture: str = "cat /proc/vmcore > vmcore"
     loader: str = "debian"       # debian (kexec-tools in the guest) until kdumpkit's lands
+    # "max" has LA57: the guest kernel uses 5-level paging; "max,la57=off" gives 4 levels
+    cpu: str = "max"
     capture_append: str = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
     timeout: int = 0             # 0: scaled by memory
 
@@ -426,7 +428,7 @@ def run(sc, workdir=None, keep_disk=False):
     mon = os.path.join(workdir, "monitor.sock")
     append = (f"console=ttyS0 crashkernel={CRASHKERNEL} panic=1 loglevel=6 "
               "rdinit=/init")
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max",
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", sc.cpu,
            "-smp", "2", "-m", sc.mem, "-kernel", kernel.vmlinuz, "-initrd", initrd,
            "-append", append, "-display", "none", "-no-reboot",
            "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait",

@@ -16,6 +16,7 @@ import mmap
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +30,10 @@ def standard_matrix():
     m = []
     for series in ("6.1", "6.12"):
         for trig in lab.TRIGGERS:
-            m.append(lab.Scenario(series=series, mem="1G", trigger=trig, workload="mixed"))
+            # 6.1 guests page with 4 levels, 6.12 guests with 5: both walks get exercised
+            cpu = "max,la57=off" if series == "6.1" else "max"
+            m.append(lab.Scenario(series=series, mem="1G", trigger=trig, workload="mixed",
+                                  cpu=cpu))
     m.append(lab.Scenario(series="6.12", mem="512M", trigger="sysrq", workload="idle"))
     m.append(lab.Scenario(series="6.1", mem="2G", trigger="sysrq", workload="cache"))
     return m
@@ -122,6 +126,19 @@ def check_vmcore(c, n, res, vm):
     c.check(f"{n}: the dead kernel's log in the vmcore holds the {sc.trigger} panic",
             not missing, f"not found: {missing}")
     c.check(f"{n}: and no other trigger's panic", not others, f"found: {others}")
+    check_reader(c, n, res, vm, info or {})
+
+
+def check_reader(c, n, res, vm, info):
+    """kdumpkit's dump reader on the real vmcore: the release string read through the dead
+    kernel's page tables, and through its direct map, equals VMCOREINFO's OSRELEASE."""
+    probe = os.path.join(lab.build_dir(), "tests/vmcore/lab-read-uts")
+    r = subprocess.run([probe, vm], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    words = r.stdout.split()
+    want_levels = "4" if "la57=off" in res.scenario.cpu else "5"
+    c.check(f"{n}: reader: init_uts_ns release via {want_levels}-level page walk and direct map",
+            r.returncode == 0 and words == ["ELF", want_levels, info.get("OSRELEASE"),
+                                            info.get("OSRELEASE")], r.stdout.strip())
 
 
 def iomem_ram(text):
@@ -172,11 +189,13 @@ def main():
     ap.add_argument("--trigger", choices=lab.TRIGGERS)
     ap.add_argument("--mem")
     ap.add_argument("--workload", choices=["mixed", "anon", "cache", "idle"])
+    ap.add_argument("--cpu", help="QEMU -cpu model (default max; max,la57=off for 4-level paging)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
-    if a.series or a.trigger or a.mem or a.workload:
+    if a.series or a.trigger or a.mem or a.workload or a.cpu:
         matrix = [lab.Scenario(series=a.series or "6.1", trigger=a.trigger or "sysrq",
-                               mem=a.mem or "1G", workload=a.workload or "mixed")]
+                               mem=a.mem or "1G", workload=a.workload or "mixed",
+                               cpu=a.cpu or "max")]
     else:
         matrix = standard_matrix()
     if a.list:

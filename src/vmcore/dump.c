@@ -1,0 +1,147 @@
+#include "vmcore/dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmcore/dump_priv.h"
+
+kd_err *kd_dump_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pread(d->fd, p, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kd_err_errno("reading %s at offset %#llx", d->path,
+					    (unsigned long long)offset);
+		if (n == 0)
+			return kd_err_new(EIO, "reading %s at offset %#llx: the file ends there "
+					  "(truncated dump?)", d->path, (unsigned long long)offset);
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return NULL;
+}
+
+static kd_err *mem_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return kd_dump_read_virt(ctx, vaddr, buf, len);
+}
+
+static kd_err *mem_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return kd_dump_read_phys(ctx, paddr, buf, len);
+}
+
+struct kd_mem kd_dump_mem(struct kd_dump *d)
+{
+	struct kd_mem m = { mem_read_virt, mem_read_phys, d, d->vmcoreinfo };
+	return m;
+}
+
+kd_err *kd_dump_open(const char *path, struct kd_dump **out)
+{
+	struct kd_dump *d = calloc(1, sizeof(*d));
+	if (!d)
+		return kd_err_new(ENOMEM, "opening %s", path);
+	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	d->path = strdup(path);
+	kd_err *e = NULL;
+	if (d->fd < 0)
+		e = kd_err_errno("opening %s", path);
+	else if (!d->path)
+		e = kd_err_new(ENOMEM, "opening %s", path);
+	struct stat st;
+	if (!e && fstat(d->fd, &st) < 0)
+		e = kd_err_errno("stat %s", path);
+	uint8_t head[4096];
+	ssize_t got = 0;
+	if (!e) {
+		/* /proc/vmcore reports its size; a pipe or device may not */
+		d->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+		got = pread(d->fd, head, sizeof(head), 0);
+		if (got < 0)
+			e = kd_err_errno("reading %s", path);
+	}
+	if (!e) {
+		if (got >= 4 && !memcmp(head, ELFMAG, SELFMAG))
+			e = kd_dump_open_elf(d, head, (size_t)got);
+		else if (got >= 8 && !memcmp(head, "KDUMP   ", 8))
+			e = kd_err_new(ENOTSUP, "kdump-compressed dumps are not readable yet");
+		else if (got >= 12 && !memcmp(head, "makedumpfile", 12))
+			e = kd_err_new(ENOTSUP, "flattened dumps are not readable yet");
+		else
+			e = kd_err_new(EINVAL, "not a dump: no ELF, kdump-compressed or flattened "
+				       "signature");
+	}
+	if (e) {
+		kd_dump_close(d);
+		return kd_err_wrap(e, "opening %s", path);
+	}
+	if (d->arch) {
+		d->arch_err = d->arch->init(d);
+		if (d->arch_err)
+			d->arch_err = kd_err_wrap(d->arch_err, "%s address translation", d->arch->name);
+	}
+	*out = d;
+	return NULL;
+}
+
+void kd_dump_close(struct kd_dump *d)
+{
+	if (!d)
+		return;
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	kd_elf_core_free(&d->core);
+	free(d->segs);
+	free(d->note_blob);
+	free(d->notes);
+	kd_vmcoreinfo_free(d->vmcoreinfo);
+	kd_err_free(d->arch_err);
+	free(d);
+}
+
+const char *kd_dump_format(const struct kd_dump *d) { return d->format; }
+const struct kd_vmcoreinfo *kd_dump_vmcoreinfo(const struct kd_dump *d) { return d->vmcoreinfo; }
+
+size_t kd_dump_notes(const struct kd_dump *d, const struct kd_note **notes)
+{
+	*notes = d->notes;
+	return d->nnotes;
+}
+
+kd_err *kd_dump_read_virt(struct kd_dump *d, uint64_t vaddr, void *buf, size_t len)
+{
+	if (!d->arch)
+		return kd_err_new(ENOTSUP, "reading virtual address %#llx: no address translation "
+				  "for this architecture", (unsigned long long)vaddr);
+	if (d->arch_err) {
+		char why[256];
+		kd_err_format(d->arch_err, why, sizeof(why));
+		return kd_err_new(kd_err_errnum(d->arch_err), "reading virtual address %#llx: %s",
+				  (unsigned long long)vaddr, why);
+	}
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t paddr, room;
+		kd_err *e = d->arch->vtop(d, vaddr, &paddr, &room);
+		if (e)
+			return kd_err_wrap(e, "reading virtual address %#llx", (unsigned long long)vaddr);
+		size_t n = len < room ? len : (size_t)room;
+		e = kd_dump_read_phys(d, paddr, p, n);
+		if (e)
+			return kd_err_wrap(e, "reading virtual address %#llx", (unsigned long long)vaddr);
+		p += n;
+		len -= n;
+		vaddr += n;
+	}
+	return NULL;
+}

@@ -1,0 +1,59 @@
+/* Inside vmcore/: what a dump format backend and an architecture provide. */
+#ifndef KD_VMCORE_DUMP_PRIV_H
+#define KD_VMCORE_DUMP_PRIV_H
+
+#include "elf/elf64.h"
+#include "vmcore/dump.h"
+
+/* A physical range present in an ELF dump. */
+struct kd_seg {
+	uint64_t paddr, size;  /* in the file: [paddr, paddr + size) */
+	uint64_t memsz;        /* the segment's extent in memory (>= size) */
+	uint64_t offset;       /* file offset of paddr */
+	uint64_t vaddr;
+};
+
+struct kd_arch {
+	const char *name;
+	/* Prepare translation from VMCOREINFO; an error means virtual reads will fail. */
+	kd_err *(*init)(struct kd_dump *d);
+	/* Kernel virtual -> physical; *room = bytes until the end of the mapping page. */
+	kd_err *(*vtop)(struct kd_dump *d, uint64_t vaddr, uint64_t *paddr, uint64_t *room);
+};
+
+extern const struct kd_arch kd_arch_x86_64;
+
+/* vtop cache: recent translations by virtual page. */
+#define KD_TLB_SIZE 64
+struct kd_tlb_entry {
+	uint64_t vpage, ppage;
+	int valid;
+};
+
+struct kd_dump {
+	int fd;
+	char *path;
+	uint64_t file_size;
+	const char *format;
+	struct kd_elf_core core;
+	struct kd_seg *segs;   /* sorted by paddr */
+	size_t nsegs;
+	uint8_t *note_blob;
+	size_t note_len;
+	struct kd_note *notes;
+	size_t nnotes, notes_cap;
+	struct kd_vmcoreinfo *vmcoreinfo;
+	const struct kd_arch *arch;
+	kd_err *arch_err;      /* why virtual reads cannot work, if they cannot */
+	/* x86_64 translation state */
+	uint64_t pgd_paddr, phys_base, sme_mask;
+	int levels;
+	struct kd_tlb_entry tlb[KD_TLB_SIZE];
+};
+
+kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len);
+kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len);
+kd_err *kd_dump_read_virt(struct kd_dump *d, uint64_t vaddr, void *buf, size_t len);
+kd_err *kd_dump_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len);
+
+#endif

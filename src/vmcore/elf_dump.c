@@ -1,0 +1,148 @@
+/* The ELF vmcore backend: /proc/vmcore itself, a copy of it, or makedumpfile -E output. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmcore/dump_priv.h"
+
+/* Notes larger than this are not a vmcore's (a few KB per CPU plus VMCOREINFO). */
+#define MAX_NOTES_BYTES (64u << 20)
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct kd_seg *x = a, *y = b;
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+static kd_err *collect_note(void *ctx, const struct kd_elf_note *n)
+{
+	struct kd_dump *d = ctx;
+	if (d->nnotes == d->notes_cap) {
+		size_t cap = d->notes_cap ? d->notes_cap * 2 : 16;
+		void *nn = realloc(d->notes, cap * sizeof(*d->notes));
+		if (!nn)
+			return kd_err_new(ENOMEM, "collecting notes");
+		d->notes = nn;
+		d->notes_cap = cap;
+	}
+	d->notes[d->nnotes++] = (struct kd_note){ n->name, n->type, n->desc, n->descsz };
+	if (!strcmp(n->name, "VMCOREINFO")) {
+		kd_vmcoreinfo_free(d->vmcoreinfo);
+		d->vmcoreinfo = NULL;
+		kd_err *e = kd_vmcoreinfo_parse((const char *)n->desc, n->descsz, &d->vmcoreinfo);
+		if (e)
+			return kd_err_wrap(e, "VMCOREINFO note");
+	}
+	return NULL;
+}
+
+kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len)
+{
+	d->format = "ELF";
+	uint16_t phnum_field;
+	uint64_t shoff;
+	kd_err *e = kd_elf_parse_ehdr(head, head_len, &d->core, &phnum_field, &shoff);
+	if (e)
+		return e;
+	if (d->core.type != ET_CORE)
+		return kd_err_new(EINVAL, "ELF type %u is not a core file", d->core.type);
+	if (d->core.machine == EM_X86_64)
+		d->arch = &kd_arch_x86_64;
+	if (phnum_field == PN_XNUM) {
+		Elf64_Shdr sh0;
+		if ((e = kd_dump_pread(d, shoff, &sh0, sizeof(sh0))))
+			return kd_err_wrap(e, "section header 0");
+		if ((e = kd_elf_xnum(&sh0, sizeof(sh0), &d->core.phnum)))
+			return e;
+	}
+	size_t phlen = (size_t)d->core.phnum * sizeof(Elf64_Phdr);
+	if (d->file_size && (d->core.phoff > d->file_size || phlen > d->file_size - d->core.phoff))
+		return kd_err_new(EINVAL, "program headers (%u at %#llx) lie past the end of the file",
+				  d->core.phnum, (unsigned long long)d->core.phoff);
+	uint8_t *ph = malloc(phlen);
+	if (!ph)
+		return kd_err_new(ENOMEM, "reading %u program headers", d->core.phnum);
+	e = kd_dump_pread(d, d->core.phoff, ph, phlen);
+	if (!e)
+		e = kd_elf_parse_phdrs(ph, phlen, &d->core, d->file_size);
+	free(ph);
+	if (e)
+		return kd_err_wrap(e, "program headers");
+
+	/* PT_NOTEs, concatenated; PT_LOADs as physical segments */
+	size_t nload = 0;
+	uint64_t notes = 0;
+	for (uint32_t i = 0; i < d->core.phnum; i++) {
+		const struct kd_elf_phdr *p = &d->core.phdrs[i];
+		if (p->type == PT_LOAD)
+			nload++;
+		else if (p->type == PT_NOTE) {
+			notes += p->filesz;
+			if (notes > MAX_NOTES_BYTES)
+				return kd_err_new(EINVAL, "notes larger than %u bytes", MAX_NOTES_BYTES);
+		}
+	}
+	d->segs = calloc(nload ? nload : 1, sizeof(*d->segs));
+	d->note_blob = malloc(notes ? notes : 1);
+	if (!d->segs || !d->note_blob)
+		return kd_err_new(ENOMEM, "reading program headers");
+	for (uint32_t i = 0; i < d->core.phnum; i++) {
+		const struct kd_elf_phdr *p = &d->core.phdrs[i];
+		if (p->type == PT_LOAD) {
+			d->segs[d->nsegs++] = (struct kd_seg){ p->paddr, p->filesz, p->memsz, p->offset,
+							       p->vaddr };
+		} else if (p->type == PT_NOTE && p->filesz) {
+			/* each PT_NOTE is walked alone: alignment restarts at its start */
+			uint8_t *blob = d->note_blob + d->note_len;
+			if ((e = kd_dump_pread(d, p->offset, blob, p->filesz)))
+				return kd_err_wrap(e, "PT_NOTE %u", i);
+			d->note_len += p->filesz;
+			if ((e = kd_elf_notes_walk(blob, p->filesz, collect_note, d)))
+				return kd_err_wrap(e, "PT_NOTE %u", i);
+		}
+	}
+	qsort(d->segs, d->nsegs, sizeof(*d->segs), seg_cmp);
+	return NULL;
+}
+
+/* Binary search for the segment holding paddr (segments may overlap only in hostile files;
+ * then the lowest start wins, which is still bounded). */
+static const struct kd_seg *find_seg(const struct kd_dump *d, uint64_t paddr)
+{
+	size_t lo = 0, hi = d->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->segs[mid].paddr <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct kd_seg *s = &d->segs[lo - 1];
+	return paddr - s->paddr < s->memsz ? s : NULL;
+}
+
+kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		const struct kd_seg *s = find_seg(d, paddr);
+		if (!s)
+			return kd_err_new(EFAULT, "physical address %#llx is not in the dump",
+					  (unsigned long long)paddr);
+		uint64_t in = paddr - s->paddr;
+		if (in >= s->size)
+			return kd_err_new(EFAULT, "physical address %#llx was left out of the dump",
+					  (unsigned long long)paddr);
+		uint64_t room = s->size - in;
+		size_t n = len < room ? len : (size_t)room;
+		kd_err *e = kd_dump_pread(d, s->offset + in, p, n);
+		if (e)
+			return kd_err_wrap(e, "physical address %#llx", (unsigned long long)paddr);
+		p += n;
+		len -= n;
+		paddr += n;
+	}
+	return NULL;
+}
