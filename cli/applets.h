@@ -12,6 +12,9 @@ struct kd_applet {
 extern const struct kd_applet kd_applets[];
 extern const unsigned kd_applet_count;
 
+/* Applet entry points (cli/<applet>.c). */
+int kd_vmcore_dmesg_main(int argc, char **argv);
+
 const struct kd_applet *kd_applet_find(const char *name);
 /* Dispatch: argv[0]'s basename names an applet, or argv[0] is kdumpkit and argv[1] does. */
 int kd_multicall(int argc, char **argv);

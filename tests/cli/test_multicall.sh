@@ -1,6 +1,6 @@
 #!/bin/sh
 # The multi-call front end through the real binary: --help, --version, symlinks, unknown and
-# not-yet-built applets (stderr + exit 2, nothing on stdout).
+# not-yet-built applets (stderr + exit 2, nothing on stdout), and vmcore-dmesg's usage errors.
 bin=$1
 dir=$(dirname "$bin")
 fail=0
@@ -16,7 +16,7 @@ done
 ver=$("$bin" --version)
 check "--version prints the version" sh -c "printf '%s' '$ver' | grep -q '^kdumpkit [0-9][0-9.]* (zlib'"
 check "static executable" sh -c "file -L '$bin' | grep -q 'statically linked' || [ -n \"\$KD_DYNAMIC_OK\" ]"
-for a in kexec makedumpfile vmcore-dmesg report kdumpctl; do
+for a in kexec makedumpfile report kdumpctl; do
   so=$("$dir/$a" -p 2>/tmp/kd-mc-$$); rc=$?
   check "$a via symlink: not built yet, exit 2" [ $rc -eq 2 ]
   check "$a via symlink: says so on stderr" grep -q "applet '$a' is not built yet" /tmp/kd-mc-$$
@@ -24,6 +24,22 @@ for a in kexec makedumpfile vmcore-dmesg report kdumpctl; do
   so=$("$bin" "$a" -l 2>/tmp/kd-mc-$$); rc=$?
   check "kdumpkit $a: exit 2" [ $rc -eq 2 ]
 done
+# vmcore-dmesg is built: usage errors exit 1 with vmcore-dmesg's usage line, like kexec-tools'
+for args in "" "-p" "a b"; do
+  # shellcheck disable=SC2086
+  so=$("$dir/vmcore-dmesg" $args 2>/tmp/kd-mc-$$); rc=$?
+  check "vmcore-dmesg '$args': usage error, exit 1" [ $rc -eq 1 ]
+  check "vmcore-dmesg '$args': usage on stderr" grep -q "^usage: .*vmcore-dmesg <kernel core file>" /tmp/kd-mc-$$
+  check "vmcore-dmesg '$args': no stdout" [ -z "$so" ]
+done
+so=$("$bin" vmcore-dmesg -l 2>/dev/null); rc=$?
+check "kdumpkit vmcore-dmesg -l: exit 1" [ $rc -eq 1 ]
+so=$("$bin" vmcore-dmesg --help); rc=$?
+check "vmcore-dmesg --help: usage on stdout, exit 0" sh -c "[ $rc -eq 0 ] && printf '%s' '$so' | grep -q '^usage:'"
+so=$("$bin" vmcore-dmesg /nonexistent/dump 2>/tmp/kd-mc-$$); rc=$?
+check "vmcore-dmesg on a missing file: exit 1" [ $rc -eq 1 ]
+check "vmcore-dmesg on a missing file: names it" grep -q "^vmcore-dmesg: .*/nonexistent/dump" /tmp/kd-mc-$$
+check "vmcore-dmesg on a missing file: no stdout" [ -z "$so" ]
 "$bin" frobnicate 2>/tmp/kd-mc-$$; rc=$?
 check "unknown applet exits 1" [ $rc -eq 1 ]
 check "unknown applet is named" grep -q "unknown applet 'frobnicate'" /tmp/kd-mc-$$
