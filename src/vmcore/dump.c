@@ -29,6 +29,40 @@ kd_err *kd_dump_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len)
 	return NULL;
 }
 
+kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len)
+{
+	return d->ops->read_phys(d, paddr, buf, len);
+}
+
+uint32_t kd_dump_page_size(const struct kd_dump *d) { return d->page_size; }
+uint64_t kd_dump_max_pfn(const struct kd_dump *d) { return d->max_pfn; }
+
+kd_err *kd_dump_pfn_bitmaps(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
+			    uint8_t *held)
+{
+	if (start % 8 || end < start)
+		return kd_err_new(EINVAL, "pfn bitmaps: bad range %#llx-%#llx",
+				  (unsigned long long)start, (unsigned long long)end);
+	size_t bytes = (size_t)((end - start + 7) / 8);
+	if (exists)
+		memset(exists, 0, bytes);
+	if (held)
+		memset(held, 0, bytes);
+	if (start >= d->max_pfn)
+		return NULL;
+	if (end > d->max_pfn)
+		end = d->max_pfn;
+	return d->ops->pfn_bitmaps(d, start, end, exists, held);
+}
+
+kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
+{
+	if (pfn > d->max_pfn || n > d->max_pfn - pfn)
+		return kd_err_new(ENOENT, "pages %#llx-%#llx: past the end of the dump's memory",
+				  (unsigned long long)pfn, (unsigned long long)(pfn + n - 1));
+	return d->ops->read_pages(d, pfn, n, buf);
+}
+
 static kd_err *mem_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
 	return kd_dump_read_virt(ctx, vaddr, buf, len);
@@ -97,6 +131,8 @@ void kd_dump_close(struct kd_dump *d)
 {
 	if (!d)
 		return;
+	if (d->ops && d->ops->close)
+		d->ops->close(d);
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d->path);

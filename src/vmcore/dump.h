@@ -33,4 +33,20 @@ struct kd_note {
 };
 size_t kd_dump_notes(const struct kd_dump *d, const struct kd_note **notes);
 
+/* Page-frame view, for the collector (which works through the pfn space in cycles).
+ * page_size: VMCOREINFO's PAGESIZE, else the format's own, else 4096. max_pfn: one past the
+ * highest page frame the dump describes. */
+uint32_t kd_dump_page_size(const struct kd_dump *d);
+uint64_t kd_dump_max_pfn(const struct kd_dump *d);
+/* For pfns [start, end) (start a multiple of 8): `exists` gets a bit per pfn that is memory of
+ * the dumped machine (kdump-compressed: the first bitmap; ELF: inside a PT_LOAD), `held` a bit
+ * per pfn whose content the dump holds (readable with kd_dump_read_pages). Bit i (LSB first)
+ * is pfn start+i; either pointer may be NULL. Pfns past max_pfn are 0 in both. */
+kd_err *kd_dump_pfn_bitmaps(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
+			    uint8_t *held);
+/* Read `n` consecutive pages from pfn into buf (n * page_size bytes). Every page must be held:
+ * ENOENT for a page the dump does not hold. Bytes of a page that the dump's ranges do not cover
+ * (an ELF segment ending mid-page) read as zero. */
+kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf);
+
 #endif

@@ -30,7 +30,20 @@ struct kd_tlb_entry {
 	int valid;
 };
 
+/* What a dump format backend provides (elf_dump.c; kdump-compressed, flattened, ...). */
+struct kd_format_ops {
+	kd_err *(*read_phys)(struct kd_dump *d, uint64_t paddr, void *buf, size_t len);
+	kd_err *(*pfn_bitmaps)(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
+			       uint8_t *held);
+	kd_err *(*read_pages)(struct kd_dump *d, uint64_t pfn, size_t n, void *buf);
+	void (*close)(struct kd_dump *d); /* frees d->fmt; may be NULL */
+};
+
 struct kd_dump {
+	const struct kd_format_ops *ops;
+	void *fmt;             /* the backend's own state */
+	uint32_t page_size;
+	uint64_t max_pfn;
 	int fd;
 	char *path;
 	uint64_t file_size;
@@ -51,6 +64,7 @@ struct kd_dump {
 	struct kd_tlb_entry tlb[KD_TLB_SIZE];
 };
 
+/* Backends: fill ops, format, page_size, max_pfn, notes/vmcoreinfo (and arch, when known). */
 kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len);
 kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len);
 kd_err *kd_dump_read_virt(struct kd_dump *d, uint64_t vaddr, void *buf, size_t len);

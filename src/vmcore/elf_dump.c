@@ -8,6 +8,8 @@
 /* Notes larger than this are not a vmcore's (a few KB per CPU plus VMCOREINFO). */
 #define MAX_NOTES_BYTES (64u << 20)
 
+static const struct kd_format_ops elf_ops;
+
 static int seg_cmp(const void *a, const void *b)
 {
 	const struct kd_seg *x = a, *y = b;
@@ -102,6 +104,23 @@ kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len
 		}
 	}
 	qsort(d->segs, d->nsegs, sizeof(*d->segs), seg_cmp);
+	d->ops = &elf_ops;
+	d->page_size = 4096;
+	uint64_t ps = 0;
+	if (d->vmcoreinfo) {
+		kd_err_free(kd_vmcoreinfo_dec(d->vmcoreinfo, "PAGESIZE", &ps)); /* absent: 4096 */
+		if (ps >= 1024 && ps <= (1u << 20) && !(ps & (ps - 1)))
+			d->page_size = (uint32_t)ps;
+	}
+	for (size_t i = 0; i < d->nsegs; i++) {
+		uint64_t end = d->segs[i].paddr + d->segs[i].memsz;
+		if (end < d->segs[i].paddr) /* wraps: a hostile header */
+			return kd_err_new(EINVAL, "PT_LOAD at %#llx wraps around the address space",
+					  (unsigned long long)d->segs[i].paddr);
+		uint64_t pfn_end = end / d->page_size + (end % d->page_size != 0);
+		if (pfn_end > d->max_pfn)
+			d->max_pfn = pfn_end;
+	}
 	return NULL;
 }
 
@@ -123,7 +142,7 @@ static const struct kd_seg *find_seg(const struct kd_dump *d, uint64_t paddr)
 	return paddr - s->paddr < s->memsz ? s : NULL;
 }
 
-kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len)
+static kd_err *elf_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	while (len) {
@@ -146,3 +165,105 @@ kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t l
 	}
 	return NULL;
 }
+
+/* Set bits [a, b) of a bitmap whose bit 0 is pfn `base`. */
+static void set_bits(uint8_t *bm, uint64_t base, uint64_t a, uint64_t b)
+{
+	for (uint64_t i = a - base; i < b - base; ) {
+		if ((i & 7) == 0 && b - base - i >= 8) {
+			uint64_t bytes = (b - base - i) / 8;
+			memset(bm + i / 8, 0xff, bytes);
+			i += bytes * 8;
+		} else {
+			bm[i / 8] |= (uint8_t)(1u << (i & 7));
+			i++;
+		}
+	}
+}
+
+static kd_err *elf_pfn_bitmaps(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
+			       uint8_t *held)
+{
+	uint64_t ps = d->page_size;
+	for (size_t i = 0; i < d->nsegs; i++) {
+		const struct kd_seg *s = &d->segs[i];
+		/* a page is memory if any byte of it is; held if any byte is in the file */
+		uint64_t first = s->paddr / ps;
+		uint64_t mem_end = (s->paddr + s->memsz + ps - 1) / ps;
+		uint64_t file_end = (s->paddr + s->size + ps - 1) / ps;
+		uint64_t a = first > start ? first : start;
+		if (exists && s->memsz) {
+			uint64_t b = mem_end < end ? mem_end : end;
+			if (a < b)
+				set_bits(exists, start, a, b);
+		}
+		if (held && s->size) {
+			uint64_t b = file_end < end ? file_end : end;
+			if (a < b)
+				set_bits(held, start, a, b);
+		}
+	}
+	return NULL;
+}
+
+/* Segments overlapping [lo, hi): the first index (segments are sorted by paddr). */
+static size_t first_seg_ending_after(const struct kd_dump *d, uint64_t lo)
+{
+	size_t l = 0, h = d->nsegs;
+	while (l < h) {
+		size_t m = l + (h - l) / 2;
+		if (d->segs[m].paddr + d->segs[m].size <= lo)
+			l = m + 1;
+		else
+			h = m;
+	}
+	return l;
+}
+
+static kd_err *elf_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
+{
+	uint64_t ps = d->page_size;
+	uint64_t lo = pfn * ps, hi = lo + (uint64_t)n * ps;
+	uint8_t *out = buf;
+	uint64_t covered = lo; /* everything before this is filled */
+	/* Segments are sorted by start but, in the common case, also disjoint: fill in order and
+	 * zero the gaps inside pages; a page with no file byte at all is not held. */
+	for (size_t i = first_seg_ending_after(d, lo); i < d->nsegs && covered < hi; i++) {
+		const struct kd_seg *s = &d->segs[i];
+		if (s->paddr >= hi)
+			break;
+		uint64_t a = s->paddr > covered ? s->paddr : covered;
+		uint64_t b = s->paddr + s->size < hi ? s->paddr + s->size : hi;
+		if (a >= b)
+			continue;
+		if (a > covered) {
+			/* a gap: allowed only inside a page that this segment also touches */
+			if (a / ps != covered / ps && (covered % ps == 0 || a / ps > covered / ps + 1))
+				return kd_err_new(ENOENT, "page %#llx is not in the dump",
+						  (unsigned long long)((covered + ps - 1) / ps));
+			memset(out + (covered - lo), 0, a - covered);
+		}
+		kd_err *e = kd_dump_pread(d, s->offset + (a - s->paddr), out + (a - lo), b - a);
+		if (e)
+			return kd_err_wrap(e, "reading pages %#llx-%#llx", (unsigned long long)pfn,
+					   (unsigned long long)(pfn + n - 1));
+		covered = b;
+	}
+	if (covered < hi) {
+		if (covered % ps == 0)
+			return kd_err_new(ENOENT, "page %#llx is not in the dump",
+					  (unsigned long long)(covered / ps));
+		uint64_t page_end = (covered / ps + 1) * ps;
+		memset(out + (covered - lo), 0, page_end - covered);
+		if (page_end < hi)
+			return kd_err_new(ENOENT, "page %#llx is not in the dump",
+					  (unsigned long long)(page_end / ps));
+	}
+	return NULL;
+}
+
+static const struct kd_format_ops elf_ops = {
+	.read_phys = elf_read_phys,
+	.pfn_bitmaps = elf_pfn_bitmaps,
+	.read_pages = elf_read_pages,
+};
