@@ -1,4 +1,4 @@
-#include "dumpfile/codec.h"
+#include "base/codec.h"
 
 #include <errno.h>
 #include <lzo/lzo1x.h>

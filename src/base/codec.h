@@ -1,8 +1,11 @@
 /* Page compression for dump files, one codec per flag of the kdump-compressed format:
  * zlib (-c), lzo1x_1 (-l), snappy (-p), zstd (-z). Compressing a page never fails for lack of
- * gain: the caller stores the page raw when the result is not smaller (out_len >= in_len). */
-#ifndef KD_DUMPFILE_CODEC_H
-#define KD_DUMPFILE_CODEC_H
+ * gain: the caller stores the page raw when the result is not smaller (out_len >= in_len).
+ *
+ * It lives in base/ (as its own library, kd_codec, so base itself stays libc-only) because both
+ * the writers in dumpfile/ and the kdump-compressed reader in vmcore/ need it. */
+#ifndef KD_BASE_CODEC_H
+#define KD_BASE_CODEC_H
 
 #include <stddef.h>
 

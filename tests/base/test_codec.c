@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "dumpfile/codec.h"
+#include "base/codec.h"
 #include "test.h"
 
 #define PAGE 4096
