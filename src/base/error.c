@@ -132,3 +132,10 @@ void kd_err_free(kd_err *e)
 		e = next;
 	}
 }
+
+int kd_err_ignore(kd_err *e)
+{
+	int had = e != NULL;
+	kd_err_free(e);
+	return had;
+}

@@ -34,5 +34,7 @@ size_t kd_err_format(const kd_err *e, char *buf, size_t n);
 /* Print "prog: <chain>\n" to f. */
 void kd_err_print(FILE *f, const char *prog, const kd_err *e);
 void kd_err_free(kd_err *e);
+/* For lookups whose failure has a fallback: frees `e`, returns 1 if there was an error. */
+int kd_err_ignore(kd_err *e);
 
 #endif

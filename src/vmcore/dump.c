@@ -148,6 +148,12 @@ void kd_dump_close(struct kd_dump *d)
 const char *kd_dump_format(const struct kd_dump *d) { return d->format; }
 const struct kd_vmcoreinfo *kd_dump_vmcoreinfo(const struct kd_dump *d) { return d->vmcoreinfo; }
 
+const void *kd_dump_note_blob(const struct kd_dump *d, size_t *len)
+{
+	*len = d->note_len;
+	return d->note_blob;
+}
+
 size_t kd_dump_notes(const struct kd_dump *d, const struct kd_note **notes)
 {
 	*notes = d->notes;

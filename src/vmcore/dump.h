@@ -32,6 +32,8 @@ struct kd_note {
 	size_t descsz;
 };
 size_t kd_dump_notes(const struct kd_dump *d, const struct kd_note **notes);
+/* All notes as one blob, as the dump stores them (writers copy it verbatim). */
+const void *kd_dump_note_blob(const struct kd_dump *d, size_t *len);
 
 /* Page-frame view, for the collector (which works through the pfn space in cycles).
  * page_size: VMCOREINFO's PAGESIZE, else the format's own, else 4096. max_pfn: one past the
