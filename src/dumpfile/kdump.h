@@ -50,6 +50,11 @@ kd_err *kd_kdump_zero_page(struct kd_kdump *w);
 kd_err *kd_kdump_page(struct kd_kdump *w, const void *data, size_t len, enum kd_codec how);
 /* All num_dumpable pages written: flush, clear the incomplete flag, finish the sink. */
 kd_err *kd_kdump_finish(struct kd_kdump *w);
+/* Giving up (interrupted, an error elsewhere): write what is buffered so the pages given so far
+ * stay readable, and leave the dump marked incomplete. Readers report pages that were never
+ * written (all-zero descriptors in an incomplete dump) as missing. */
+kd_err *kd_kdump_abort(struct kd_kdump *w);
+/* Frees the writer (not the sink); without finish or abort, buffered pages are dropped. */
 void kd_kdump_free(struct kd_kdump *w);
 
 #endif

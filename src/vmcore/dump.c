@@ -11,6 +11,13 @@
 
 kd_err *kd_dump_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len)
 {
+	if (d->flat)
+		return kd_flat_pread(d, offset, buf, len);
+	return kd_dump_pread_raw(d, offset, buf, len);
+}
+
+kd_err *kd_dump_pread_raw(struct kd_dump *d, uint64_t offset, void *buf, size_t len)
+{
 	uint8_t *p = buf;
 	while (len) {
 		ssize_t n = pread(d->fd, p, len, (off_t)offset);
@@ -107,9 +114,9 @@ kd_err *kd_dump_open(const char *path, struct kd_dump **out)
 		if (got >= 4 && !memcmp(head, ELFMAG, SELFMAG))
 			e = kd_dump_open_elf(d, head, (size_t)got);
 		else if (got >= 8 && !memcmp(head, "KDUMP   ", 8))
-			e = kd_err_new(ENOTSUP, "kdump-compressed dumps are not readable yet");
+			e = kd_dump_open_kdump(d, head, (size_t)got);
 		else if (got >= 12 && !memcmp(head, "makedumpfile", 12))
-			e = kd_err_new(ENOTSUP, "flattened dumps are not readable yet");
+			e = kd_dump_open_flat(d, head, (size_t)got);
 		else
 			e = kd_err_new(EINVAL, "not a dump: no ELF, kdump-compressed or flattened "
 				       "signature");
@@ -141,11 +148,21 @@ void kd_dump_close(struct kd_dump *d)
 	free(d->note_blob);
 	free(d->notes);
 	kd_vmcoreinfo_free(d->vmcoreinfo);
+	kd_flat_free(d->flat);
 	kd_err_free(d->arch_err);
 	free(d);
 }
 
 const char *kd_dump_format(const struct kd_dump *d) { return d->format; }
+
+int kd_dump_level(const struct kd_dump *d, uint32_t *level)
+{
+	if (d->has_dump_level)
+		*level = d->dump_level;
+	return d->has_dump_level;
+}
+
+int kd_dump_incomplete(const struct kd_dump *d) { return d->incomplete; }
 const struct kd_vmcoreinfo *kd_dump_vmcoreinfo(const struct kd_dump *d) { return d->vmcoreinfo; }
 
 const void *kd_dump_note_blob(const struct kd_dump *d, size_t *len)

@@ -19,6 +19,14 @@ void kd_dump_close(struct kd_dump *d);
 
 /* "ELF", "kdump-compressed", "flattened" */
 const char *kd_dump_format(const struct kd_dump *d);
+/* The -d level a kdump-compressed dump was filtered with: 1 and *level set when the dump
+ * records one, 0 for ELF dumps (/proc/vmcore holds every page). Pages excluded at that level
+ * are gone, so re-filtering may only raise it: the collector refuses a -d that does not include
+ * every bit of the input's level (the output would claim pages it cannot hold). */
+int kd_dump_level(const struct kd_dump *d, uint32_t *level);
+/* 1 when a kdump-compressed dump's incomplete flag is set (its writer was cut off or failed):
+ * pages it never wrote read as ENOENT. */
+int kd_dump_incomplete(const struct kd_dump *d);
 /* NULL when the dump carries no VMCOREINFO. */
 const struct kd_vmcoreinfo *kd_dump_vmcoreinfo(const struct kd_dump *d);
 /* The dead kernel's memory; valid while the dump is open. */

@@ -56,6 +56,10 @@ struct kd_dump {
 	struct kd_note *notes;
 	size_t nnotes, notes_cap;
 	struct kd_vmcoreinfo *vmcoreinfo;
+	struct kd_flat_index *flat; /* flattened: where each dump offset is in the file */
+	int has_dump_level;    /* kdump-compressed: the -d the dump was filtered with */
+	uint32_t dump_level;
+	int incomplete;        /* kdump-compressed: the writer never finished */
 	const struct kd_arch *arch;
 	kd_err *arch_err;      /* why virtual reads cannot work, if they cannot */
 	/* x86_64 translation state */
@@ -68,6 +72,17 @@ struct kd_dump {
 kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len);
 kd_err *kd_dump_read_phys(struct kd_dump *d, uint64_t paddr, void *buf, size_t len);
 kd_err *kd_dump_read_virt(struct kd_dump *d, uint64_t vaddr, void *buf, size_t len);
+/* Read dump bytes at offset: the file itself, or through a flattened stream's index. */
 kd_err *kd_dump_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len);
+kd_err *kd_dump_pread_raw(struct kd_dump *d, uint64_t offset, void *buf, size_t len);
+
+/* kdump_dump.c: kdump-compressed; flat_dump.c: flattened (indexes, then opens what is inside) */
+struct kd_flat_index;
+kd_err *kd_dump_open_kdump(struct kd_dump *d, const uint8_t *head, size_t head_len);
+kd_err *kd_dump_open_flat(struct kd_dump *d, const uint8_t *head, size_t head_len);
+kd_err *kd_flat_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len);
+void kd_flat_free(struct kd_flat_index *fi);
+/* Take ownership of a note blob: walk it into d->notes, parse VMCOREINFO from it. */
+kd_err *kd_dump_take_notes(struct kd_dump *d, uint8_t *blob, size_t len);
 
 #endif
