@@ -49,7 +49,16 @@ uint64_t kd_mm_cycle_align(const struct kd_mm *mm);
  * KD_PAGE_UNKNOWN. */
 kd_err *kd_mm_classify(struct kd_mm *mm, uint64_t start, uint64_t end, uint8_t *cls);
 
-/* The first reason a page was KD_PAGE_UNKNOWN ("" when none). */
+/* The first reason a page was KD_PAGE_UNKNOWN, or a class this kernel's VMCOREINFO does not let
+ * us recognize (so such pages are kept), "" when none. */
 const char *kd_mm_problem(const struct kd_mm *mm);
+
+/* Counters since kd_mm_open, for the collector's statistics and the lab probe. */
+struct kd_mm_stats {
+	uint64_t pages[KD_PAGE_NCLASSES]; /* pfns classified, per class */
+	uint64_t reads;                   /* reads of struct pages (batched) */
+	uint64_t read_errors;             /* reads that failed (each retried smaller) */
+};
+void kd_mm_stats(const struct kd_mm *mm, struct kd_mm_stats *out);
 
 #endif
