@@ -14,7 +14,7 @@ const struct kd_applet kd_applets[] = {
 	{ "kexec", "load a kernel for reboot (-l/-e) or for panic (-p)", NULL },
 	{ "makedumpfile", "filter and compress /proc/vmcore into a dump file", NULL },
 	{ "vmcore-dmesg", "print the dead kernel's log from a dump", kd_vmcore_dmesg_main },
-	{ "report", "what crashed, where and why, without debuginfo", NULL },
+	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },
 	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", NULL },
 };
 const unsigned kd_applet_count = sizeof(kd_applets) / sizeof(kd_applets[0]);
