@@ -11,7 +11,7 @@
 #define EXIT_NOT_BUILT 2
 
 const struct kd_applet kd_applets[] = {
-	{ "kexec", "load a kernel for reboot (-l/-e) or for panic (-p)", NULL },
+	{ "kexec", "load a kernel for reboot (-l/-e) or for panic (-p)", kd_kexec_main },
 	{ "makedumpfile", "filter and compress /proc/vmcore into a dump file", NULL },
 	{ "vmcore-dmesg", "print the dead kernel's log from a dump", kd_vmcore_dmesg_main },
 	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },

@@ -3,7 +3,7 @@
 #   tests/deps.sh          build + unit tests + sanitizers + lab
 #   tests/deps.sh build    only what building needs
 set -euo pipefail
-build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
+build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev
             file)
 test_pkgs=(clang libclang-rt-14-dev
           qemu-system-x86 busybox-static kexec-tools e2fsprogs make bc xz-utils python3 libelf1)

@@ -93,10 +93,11 @@ kd_err *kd_mm_read_layout(struct kd_mm *mm, const struct kd_vmcoreinfo *vi)
 
 	mm->off_dtor = -1;
 	mm->hugetlb_dtor = -1;
-	e = kd_vmcoreinfo_offset(vi, "page.compound_dtor", &v);
 	int64_t dtor;
-	if (!e && v < mm->sz_page && !kd_vmcoreinfo_number(vi, "HUGETLB_PAGE_DTOR", &dtor) &&
-	    dtor >= 0 && dtor < 256) {
+	e = kd_vmcoreinfo_offset(vi, "page.compound_dtor", &v);
+	if (!e)
+		e = kd_vmcoreinfo_number(vi, "HUGETLB_PAGE_DTOR", &dtor);
+	if (!e && v < mm->sz_page && dtor >= 0 && dtor < 256) {
 		mm->off_dtor = (int64_t)v;
 		mm->hugetlb_dtor = dtor;
 	}
@@ -141,7 +142,9 @@ kd_err *kd_mm_read_layout(struct kd_mm *mm, const struct kd_vmcoreinfo *vi)
 
 	/* The largest buddy block: LENGTH(zone.free_area) is the number of orders. */
 	mm->max_order = 10;
-	if (!kd_vmcoreinfo_length(vi, "zone.free_area", &v) && v >= 1 && v <= 21)
+	e = kd_vmcoreinfo_length(vi, "zone.free_area", &v);
+	if (!e && v >= 1 && v <= 21)
 		mm->max_order = (unsigned)v - 1;
+	kd_err_free(e);
 	return NULL;
 }

@@ -13,6 +13,7 @@
  * A tail page (compound_head & 1) takes the class of its head: THP and large folios, hugetlb,
  * and compound pages of the kernel alike. A head that is not one, a buddy block of impossible
  * order, a struct page that cannot be read: UNKNOWN, kept, with the reason in kd_mm_problem(). */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,8 +24,6 @@
 
 /* struct pages read at once: 1 MiB of 64-byte struct pages, a multiple of any cycle_align. */
 #define BATCH_PAGES 16384
-/* When a batch cannot be read whole, retry in pieces this big, then page by page. */
-#define RETRY_PAGES 64
 /* The largest compound page a tail may belong to (x86_64 1 GiB hugetlb is 2^18 pages). */
 #define MAX_COMPOUND_ORDER 20
 
@@ -70,17 +69,19 @@ uint64_t kd_mm_cycle_align(const struct kd_mm *mm)
 	return 1ull << mm->max_order;
 }
 
+/* Little-endian loads from a struct page (the dump's byte order, x86_64's). */
 static uint64_t ld64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 static uint32_t ld32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return le32toh(v);
 }
 
 static int has_type(const struct kd_page_type *t, uint32_t page_type)
@@ -232,6 +233,15 @@ static enum kd_page_class classify_tail(struct kd_mm *mm, uint64_t pfn, uint64_t
 			   (unsigned long long)pfn, (unsigned long long)head);
 		return KD_PAGE_UNKNOWN;
 	}
+	/* the head must be the struct page of a pfn that has one */
+	uint64_t hpfn = pfn - (tail_addr - head) / sz;
+	uint64_t hsec = hpfn >> mm->section_pfn_shift;
+	if (hpfn > pfn || hsec >= mm->nr_sections || mm->sec_state[hsec] != KD_SEC_MAP ||
+	    mm->sec_map[hsec] + hpfn * sz != head) {
+		kd_mm_note(mm, "pfn %#llx: compound_head %#llx is not the struct page of a pfn",
+			   (unsigned long long)pfn, (unsigned long long)head);
+		return KD_PAGE_UNKNOWN;
+	}
 	uint8_t tmp[2 * 512];
 	const uint8_t *hp = NULL, *second = NULL;
 	if (head >= bstart && head - bstart < bn * sz) {
@@ -289,39 +299,35 @@ static enum kd_page_class classify_tail(struct kd_mm *mm, uint64_t pfn, uint64_t
 	return c;
 }
 
-/* Read n struct pages at addr into mm->buf; mm->ok[i] says which could be read. */
+/* Read n struct pages at addr into mm->buf; mm->ok[i] says which could be read. A dump lacks
+ * memory a page at a time, so when the batch cannot be read whole, it is read again one page of
+ * the memory map at a time, and a struct page is readable when every piece of it was. */
 static void read_batch(struct kd_mm *mm, uint64_t pfn, uint64_t addr, size_t n)
 {
 	const size_t sz = mm->sz_page;
+	const uint64_t psz = 1ull << mm->page_shift;
 	mm->st.reads++;
 	kd_err *e = mm->mem.read_virt(mm->mem.ctx, addr, mm->buf, n * sz);
-	if (!e) {
-		memset(mm->ok, 1, n);
+	memset(mm->ok, 1, n);
+	if (!e)
 		return;
-	}
 	char why[200];
 	kd_err_format(e, why, sizeof(why));
 	kd_err_free(e);
 	mm->st.read_errors++;
-	for (size_t i = 0; i < n; i += RETRY_PAGES) {
-		size_t k = n - i < RETRY_PAGES ? n - i : RETRY_PAGES;
+	const uint64_t end = addr + n * sz;
+	for (uint64_t a = addr; a < end;) {
+		uint64_t b = (a | (psz - 1)) + 1;
+		if (b > end || b < a)
+			b = end;
 		mm->st.reads++;
-		e = mm->mem.read_virt(mm->mem.ctx, addr + i * sz, mm->buf + i * sz, k * sz);
-		if (!e) {
-			memset(mm->ok + i, 1, k);
-			continue;
+		e = mm->mem.read_virt(mm->mem.ctx, a, mm->buf + (a - addr), (size_t)(b - a));
+		if (e) {
+			kd_err_free(e);
+			mm->st.read_errors++;
+			memset(mm->ok + (a - addr) / sz, 0, (size_t)((b - 1 - addr) / sz - (a - addr) / sz + 1));
 		}
-		kd_err_free(e);
-		mm->st.read_errors++;
-		for (size_t j = i; j < i + k; j++) {
-			mm->st.reads++;
-			e = mm->mem.read_virt(mm->mem.ctx, addr + j * sz, mm->buf + j * sz, sz);
-			mm->ok[j] = !e;
-			if (e) {
-				mm->st.read_errors++;
-				kd_err_free(e);
-			}
-		}
+		a = b;
 	}
 	kd_mm_note(mm, "struct pages of pfns %#llx-%#llx: %s", (unsigned long long)pfn,
 		   (unsigned long long)(pfn + n - 1), why);

@@ -16,6 +16,33 @@ static int seg_cmp(const void *a, const void *b)
 	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
 }
 
+/* /proc/vmcore maps the kernel text twice: its own PT_LOAD lies inside the System RAM one.
+ * Keep one view of each physical byte, so lookups can binary-search disjoint, ordered ranges:
+ * a segment inside the previous one goes, one that overlaps it loses its front. */
+static void flatten_segs(struct kd_dump *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nsegs; i++) {
+		struct kd_seg s = d->segs[i];
+		if (n) {
+			const struct kd_seg *prev = &d->segs[n - 1];
+			uint64_t end = prev->paddr + prev->memsz;
+			if (s.paddr + s.memsz <= end)
+				continue;
+			if (s.paddr < end) {
+				uint64_t cut = end - s.paddr;
+				s.paddr += cut;
+				s.offset += cut;
+				s.vaddr += cut;
+				s.memsz -= cut;
+				s.size = s.size > cut ? s.size - cut : 0;
+			}
+		}
+		d->segs[n++] = s;
+	}
+	d->nsegs = n;
+}
+
 static kd_err *collect_note(void *ctx, const struct kd_elf_note *n)
 {
 	struct kd_dump *d = ctx;
@@ -104,6 +131,7 @@ kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len
 		}
 	}
 	qsort(d->segs, d->nsegs, sizeof(*d->segs), seg_cmp);
+	flatten_segs(d);
 	d->ops = &elf_ops;
 	d->page_size = 4096;
 	uint64_t ps = 0;
@@ -124,8 +152,7 @@ kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len
 	return NULL;
 }
 
-/* Binary search for the segment holding paddr (segments may overlap only in hostile files;
- * then the lowest start wins, which is still bounded). */
+/* Binary search for the segment holding paddr (segments are disjoint: flatten_segs). */
 static const struct kd_seg *find_seg(const struct kd_dump *d, uint64_t paddr)
 {
 	size_t lo = 0, hi = d->nsegs;

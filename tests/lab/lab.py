@@ -312,6 +312,13 @@ class Scenario:
     cpu: str = "max"
     capture_append: str = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
     timeout: int = 0             # 0: scaled by memory
+    # What the guest does (tests/lab/guest/init.sh): "crash" (load, fill, crash, capture);
+    # "script": run `script` in the first kernel with the lab disk as its working directory,
+    # then power off; "reboot": the same, then `kdumpkit kexec -e` into the kernel the script
+    # loaded, whose init records its /proc/cmdline when it carries kdlab_reboot=.
+    mode: str = "crash"
+    script: str = ""
+    crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
 
     def mem_mb(self):
         m = re.fullmatch(r"(\d+)([MG])", self.mem)
@@ -418,6 +425,8 @@ def run(sc, workdir=None, keep_disk=False):
         "LAB_WORKLOAD": _workload_args(sc),
         "LAB_LOADER": _loader_cmd(sc),
         "LAB_CAPTURE": sc.capture,
+        "LAB_MODE": sc.mode,
+        "LAB_SCRIPT": sc.script,
     }
     initrd = os.path.join(workdir, "initrd.img")
     with open(initrd, "wb") as f:
@@ -426,7 +435,8 @@ def run(sc, workdir=None, keep_disk=False):
     _make_disk(disk, sc.mem_mb() + 1024)
     serial = os.path.join(workdir, "serial.log")
     mon = os.path.join(workdir, "monitor.sock")
-    append = (f"console=ttyS0 crashkernel={CRASHKERNEL} panic=1 loglevel=6 "
+    append = (f"console=ttyS0 {'crashkernel=' + sc.crashkernel + ' ' if sc.crashkernel else ''}"
+              "panic=1 loglevel=6 "
               "rdinit=/init")
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", sc.cpu,
            "-smp", "2", "-m", sc.mem, "-kernel", kernel.vmlinuz, "-initrd", initrd,

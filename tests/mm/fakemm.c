@@ -194,17 +194,17 @@ void fm_compound(struct fakemm *f, uint64_t pfn, unsigned order, int hugetlb)
 	}
 }
 
-void fm_kernel(struct fakemm *f, int flavor)
+static void kernel(struct fakemm *f, int flavor, unsigned section_bits)
 {
 	f->flavor = flavor;
-	f->max_pfn = 4ull * FM_SECTION_PFNS;
+	f->section_pfns = 1ull << (section_bits - 12);
+	f->max_pfn = 4ull * f->section_pfns;
 	f->vmemmap = 0xffffea0000000000ull;
 	f->roots = 0xffff888000100000ull;
 	f->sections = 0xffff888000200000ull;
 	fm_region(f, f->roots, 2048 * 8);
 	fm_region(f, f->sections, 4096);
 	fm_put64(f, f->roots, f->sections);
-	uint64_t bytes = (uint64_t)FM_SECTION_PFNS * SZ_PAGE;
 	for (unsigned s = 0; s < 4; s++) {
 		uint64_t ent = f->sections + 16 * s;
 		if (s == FM_HOLE_SECTION) {
@@ -213,9 +213,13 @@ void fm_kernel(struct fakemm *f, int flavor)
 		}
 		/* PRESENT | HAS_MEM_MAP | ONLINE | EARLY (| ZONE_DEVICE taint: bit 4) */
 		fm_put64(f, ent, f->vmemmap | 0xf | (s == 3 ? 0x10 : 0));
-		fm_region(f, fm_page(f, (uint64_t)s * FM_SECTION_PFNS), bytes);
-		for (uint64_t p = 0; p < FM_SECTION_PFNS; p++)
-			fm_set_mapcount(f, (uint64_t)s * FM_SECTION_PFNS + p, 0xffffffffu);
+		/* sections 0 and 1 in one region, so writes may span them */
+		if (s == 1)
+			continue;
+		uint64_t n = (s == 0 ? 2 : 1) * f->section_pfns;
+		unsigned char *b = fm_region(f, fm_page(f, s * f->section_pfns), n * SZ_PAGE);
+		for (uint64_t p = 0; p < n; p++)
+			memset(b + p * SZ_PAGE + OFF_MAPCOUNT, 0xff, 4); /* _mapcount -1 */
 	}
 	fm_vi(f, "OSRELEASE=%s", flavor == 61 ? "6.1.0-56-cloud-amd64" : "6.12.117+deb12-cloud-amd64");
 	fm_vi(f, "PAGESIZE=4096");
@@ -223,8 +227,8 @@ void fm_kernel(struct fakemm *f, int flavor)
 	fm_vi(f, "LENGTH(mem_section)=2048");
 	fm_vi(f, "SIZE(mem_section)=16");
 	fm_vi(f, "OFFSET(mem_section.section_mem_map)=0");
-	fm_vi(f, "NUMBER(SECTION_SIZE_BITS)=27");
-	fm_vi(f, "NUMBER(MAX_PHYSMEM_BITS)=46");
+	fm_vi(f, "NUMBER(SECTION_SIZE_BITS)=%u", section_bits);
+	fm_vi(f, "NUMBER(MAX_PHYSMEM_BITS)=%u", section_bits + 19); /* 2048 roots */
 	fm_vi(f, "SIZE(page)=64");
 	fm_vi(f, "OFFSET(page.flags)=0");
 	fm_vi(f, "OFFSET(page._refcount)=52");
@@ -259,4 +263,14 @@ void fm_kernel(struct fakemm *f, int flavor)
 		fm_vi(f, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592");
 		fm_vi(f, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240");
 	}
+}
+
+void fm_kernel(struct fakemm *f, int flavor)
+{
+	kernel(f, flavor, 27);
+}
+
+void fm_kernel_small(struct fakemm *f, int flavor)
+{
+	kernel(f, flavor, 22);
 }

@@ -34,6 +34,7 @@ struct fakemm {
 	uint64_t vmemmap;  /* struct page of pfn p at vmemmap + 64 * p */
 	uint64_t roots;    /* the mem_section root array */
 	uint64_t sections; /* the one root's 256 struct mem_section */
+	uint64_t section_pfns;
 };
 
 void fm_init(struct fakemm *f);
@@ -51,10 +52,12 @@ void fm_put8(struct fakemm *f, uint64_t addr, uint8_t v);
 /* The model kernel: 4 sections of 2^15 pfns (SECTION_SIZE_BITS 27, MAX_PHYSMEM_BITS 46:
  * 2048 roots of 256), section 2 a hole (not present, no vmemmap behind it). Every struct page
  * starts as a reserved kernel page: flags 0, _mapcount -1. The VMCOREINFO is the flavor's
- * (Debian 6.1 or 6.12 numbers); call fm_finish() after adding lines. */
+ * (Debian 6.1 or 6.12 numbers); call fm_finish() after adding lines. fm_kernel_small: the
+ * same with sections of 2^10 pfns (SECTION_SIZE_BITS 22), for the fuzz target's speed. */
 #define FM_SECTION_PFNS 32768u
 #define FM_HOLE_SECTION 2u
 void fm_kernel(struct fakemm *f, int flavor);
+void fm_kernel_small(struct fakemm *f, int flavor);
 uint64_t fm_page(const struct fakemm *f, uint64_t pfn);
 
 /* Page flags and types of the model kernel's flavor. */

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct fakemm f;
 	fm_init(&f);
-	fm_kernel(&f, data[0] & 1 ? 612 : 61);
+	fm_kernel_small(&f, data[0] & 1 ? 612 : 61);
 	data++, size--;
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t vlen = nul ? (size_t)(nul - data) : size;
@@ -27,21 +27,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	const uint8_t *mem = nul ? nul + 1 : data + size;
 	size_t mlen = (size_t)(data + size - mem);
-	/* first 64 bytes over the mem_section entries, the rest over struct pages from pfn 0,
-	 * repeated every 4096 bytes across two sections so heads and tails meet */
+	/* first 64 bytes over the mem_section entries, the rest over the struct pages of the
+	 * first two sections, repeated every 5 pages of them so heads and tails meet */
 	if (mlen) {
 		size_t k = mlen < 64 ? mlen : 64;
 		fm_put(&f, f.sections, mem, k);
 		mem += k, mlen -= k;
 	}
-	if (mlen > 65536)
-		mlen = 65536;
-	for (uint64_t off = 0; mlen && off < 2ull * FM_SECTION_PFNS * 64; off += 4096 * 16 + 4096)
-		if (off + mlen <= 2ull * FM_SECTION_PFNS * 64)
-			fm_put(&f, fm_page(&f, 0) + off, mem, mlen);
+	uint64_t map_bytes = 2 * f.section_pfns * 64;
+	if (mlen > map_bytes)
+		mlen = (size_t)map_bytes;
+	for (uint64_t off = 0; mlen && off + mlen <= map_bytes; off += 4096 * 5)
+		fm_put(&f, fm_page(&f, 0) + off, mem, mlen);
 	uint64_t max_pfn = f.max_pfn;
 	if (size > 3)
-		max_pfn = (uint64_t)data[size - 1] << 10 | (uint64_t)data[size - 2] << 2;
+		max_pfn = ((uint64_t)data[size - 1] << 8 | data[size - 2]) & 0x3fff;
 	struct kd_mm *mm = NULL;
 	kd_err *e = kd_mm_open(fm_finish(&f, NULL), max_pfn, &mm);
 	if (!e) {

@@ -169,5 +169,58 @@ static void bad_files(void)
 	synth_free(&s);
 }
 
+/* /proc/vmcore's shape: the kernel text's PT_LOAD inside the System RAM one, a RAM range
+ * ending mid-page. Physical reads anywhere in RAM, page bitmaps and page reads all see one
+ * view of memory. */
+static void overlapping_segments_and_page_api(void)
+{
+	struct synth s;
+	synth_init(&s, 16 * M, 4, 15 * M);
+	for (uint64_t a = 0; a < 16 * M; a += 4096)
+		memcpy(s.mem + a, &a, sizeof(a));
+	synth_info(&s, "OSRELEASE=6.99.0-synthetic");
+	/* RAM [1M, 10M - 0x400), text [4M, 6M) inside it, RAM [12M, 16M) */
+	uint64_t ranges[] = { 1 * M, 10 * M - 0x400, 4 * M, 6 * M, 12 * M, 16 * M };
+	char *path = synth_write(&s, ranges, 3);
+	struct kd_dump *d = NULL;
+	CHECK_OK(kd_dump_open(path, &d));
+	if (d) {
+		uint64_t v = 0;
+		struct kd_mem m = kd_dump_mem(d);
+		CHECK_OK(m.read_phys(m.ctx, 8 * M, &v, 8)); /* past the text, inside RAM */
+		CHECK_U64(v, 8 * M);
+		CHECK_U64(kd_dump_page_size(d), 4096);
+		CHECK_U64(kd_dump_max_pfn(d), 16 * M / 4096);
+		uint8_t ex[512], held[512];
+		CHECK_OK(kd_dump_pfn_bitmaps(d, 0, 4096, ex, held));
+		unsigned n = 0;
+		for (unsigned i = 0; i < 4096; i++)
+			n += (held[i / 8] >> (i % 8)) & 1;
+		/* [1M, 10M) (the last page partly) and [12M, 16M) */
+		CHECK_U64(n, (10 * M - 1 * M) / 4096 + (4 * M) / 4096);
+		CHECK(!(held[256 / 8] & 1) == 0);          /* pfn 256 = 1M held */
+		CHECK(!(held[255 / 8] & (1u << 7)));       /* pfn 255 not */
+		uint8_t *buf = malloc(9 * M);
+		CHECK_OK(kd_dump_read_pages(d, 256, (9 * M) / 4096, buf));
+		unsigned bad = 0;
+		for (uint64_t a = 1 * M; a < 10 * M - 4096; a += 4096)
+			bad += memcmp(buf + (a - 1 * M), s.mem + a, 4096) != 0;
+		CHECK_U64(bad, 0);
+		/* the partial last page reads its tail as zeros */
+		uint8_t zero[0x400] = { 0 };
+		CHECK(!memcmp(buf + 9 * M - 0x400, zero, 0x400));
+		CHECK(!memcmp(buf + 9 * M - 4096, s.mem + 10 * M - 4096, 4096 - 0x400));
+		kd_err *e = kd_dump_read_pages(d, 10 * M / 4096, 1, buf); /* the hole */
+		CHECK(e && kd_err_errnum(e) == ENOENT);
+		kd_err_free(e);
+		free(buf);
+		kd_dump_close(d);
+	}
+	unlink(path);
+	free(path);
+	synth_free(&s);
+}
+
 TEST_MAIN(T(four_level), T(five_level), T(sme_bit_is_masked),
-	  T(missing_translation_info_is_explained), T(bad_files))
+	  T(missing_translation_info_is_explained), T(bad_files),
+	  T(overlapping_segments_and_page_api))

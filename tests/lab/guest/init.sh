@@ -37,12 +37,39 @@ if [ -e /proc/vmcore ]; then
   poweroff -f
 fi
 
+# LAB_MODE=reboot, second boot: the kernel the first one loaded with -l and ran with -e
+if [ "$LAB_MODE" = reboot ] && grep -q "kdlab_reboot=" /proc/cmdline; then
+  echo "KDLAB: second kernel up: $(uname -r)"
+  cat /proc/cmdline > /out/second-cmdline.txt
+  uname -r > /out/second-release.txt
+  sync
+  umount /out
+  echo "KDLAB: second kernel done"
+  poweroff -f
+fi
+
 echo "KDLAB: first kernel up: $(uname -r)"
 cat /proc/iomem > /out/first-iomem.txt
 cat /proc/cmdline > /out/first-cmdline.txt
 uname -r > /out/first-release.txt
 sync
 umount /out
+
+# LAB_MODE=script|reboot: run LAB_SCRIPT on the lab disk (its output in script.log, its status
+# in script.rc); script mode then powers off, reboot mode runs kexec -e into what it loaded.
+if [ "$LAB_MODE" = script ] || [ "$LAB_MODE" = reboot ]; then
+  mount -t ext4 /dev/vda /out || die "mount /dev/vda"
+  ( cd /out && eval "$LAB_SCRIPT" ) > /out/script.log 2>&1
+  rc=$?
+  echo "$rc" > /out/script.rc
+  sync
+  umount /out
+  echo "KDLAB: script done rc=$rc"
+  [ "$LAB_MODE" = script ] && poweroff -f
+  echo "KDLAB: executing the loaded kernel"
+  kdumpkit kexec -e
+  die "kexec -e returned $?"
+fi
 
 echo 1 > /proc/sys/kernel/sysrq
 echo 1 > /proc/sys/kernel/panic_on_oops

@@ -1,0 +1,372 @@
+/* Pass 2 of the collector: read, zero-check, compress and write the dumpable pages.
+ *
+ * Work moves in batches of up to BATCH pages that never span a cycle; the first batch of a
+ * cycle carries that cycle's bitmaps. One thread runs read → compress → write per batch. With
+ * N > 1 threads, a reader thread fills batches, N compressor threads compress them, and this
+ * thread writes them strictly in sequence, so the file is byte-identical to one thread's. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "dumpfile/collect_priv.h"
+
+#define BATCH 128
+
+enum page_kind { PAGE_ZERO, PAGE_RAW, PAGE_PACKED };
+
+struct batch {
+	uint64_t seq;
+	int state;                  /* FREE, FILLED, PACKED (under the pipeline's lock) */
+	int last;                   /* no batches after this one */
+	/* bitmaps of a cycle that starts with this batch */
+	int has_bm;
+	uint64_t cstart, cend;
+	uint8_t *bm1, *bm2;
+	unsigned n;
+	uint64_t pfn[BATCH];
+	uint8_t kind[BATCH];
+	uint32_t len[BATCH];
+	uint8_t *data;              /* BATCH pages */
+	uint8_t *packed;            /* BATCH * bound */
+};
+
+struct gen {                    /* where the reader is */
+	uint64_t cycle;             /* next cycle to load */
+	uint64_t pos;               /* next pfn in the loaded cycle (cend: exhausted) */
+	int loaded;
+};
+
+static size_t bound_of(const struct kd_collector *c)
+{
+	return c->o.codec == KD_CODEC_NONE ? 0 : kd_codec_bound(c->o.codec, c->ps);
+}
+
+static kd_err *batch_alloc(struct kd_collector *c, struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	size_t bm = (size_t)(c->cycle / 8);
+	b->bm1 = malloc(bm);
+	b->bm2 = malloc(bm);
+	b->data = malloc((size_t)BATCH * c->ps);
+	size_t bound = bound_of(c);
+	b->packed = bound ? malloc(BATCH * bound) : NULL;
+	if (!b->bm1 || !b->bm2 || !b->data || (bound && !b->packed))
+		return kd_err_new(ENOMEM, "allocating page batches");
+	return NULL;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->bm1);
+	free(b->bm2);
+	free(b->data);
+	free(b->packed);
+}
+
+/* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. */
+static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b)
+{
+	b->n = 0;
+	b->has_bm = 0;
+	b->last = 0;
+	if (!g->loaded || g->pos >= c->cend) {
+		if (g->cycle >= c->ncycles) {
+			b->last = 1;
+			return NULL;
+		}
+		kd_err *e = kd_collect_cycle(c, g->cycle, NULL);
+		if (e)
+			return e;
+		g->cycle++;
+		g->loaded = 1;
+		g->pos = c->cstart;
+		size_t bytes = (size_t)((c->cend - c->cstart + 7) / 8);
+		memcpy(b->bm1, c->exists, bytes);
+		memcpy(b->bm2, c->dump, bytes);
+		b->has_bm = 1;
+		b->cstart = c->cstart;
+		b->cend = c->cend;
+	}
+	/* collect up to BATCH dumpable pfns of this cycle, reading contiguous runs at once */
+	uint64_t p = g->pos;
+	while (p < c->cend && b->n < BATCH) {
+		uint64_t i = p - c->cstart;
+		if (!(i & 7) && !c->dump[i / 8] && p + 8 <= c->cend) {
+			p += 8;
+			continue;
+		}
+		if (!(c->dump[i / 8] & (1u << (i & 7)))) {
+			p++;
+			continue;
+		}
+		uint64_t run = p;
+		unsigned first = b->n;
+		while (p < c->cend && b->n < BATCH &&
+		       (c->dump[(p - c->cstart) / 8] & (1u << ((p - c->cstart) & 7))))
+			b->pfn[b->n++] = p++;
+		kd_err *e = kd_dump_read_pages(c->in, run, b->n - first,
+					       b->data + (size_t)first * c->ps);
+		if (e)
+			return kd_err_wrap(e, "reading pages for the dump");
+	}
+	g->pos = p;
+	if (p >= c->cend && g->cycle >= c->ncycles)
+		b->last = 1;
+	return NULL;
+}
+
+static int is_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *q = (const uint64_t *)(const void *)p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < n / 8; i += 8) {
+		acc |= q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] |
+		       q[i + 7];
+		if (acc)
+			return 0;
+	}
+	return 1;
+}
+
+static kd_err *pack(struct kd_collector *c, struct kd_codec_ctx *ctx, struct batch *b)
+{
+	size_t bound = bound_of(c);
+	for (unsigned k = 0; k < b->n; k++) {
+		const uint8_t *page = b->data + (size_t)k * c->ps;
+		if ((c->o.dump_level & KD_DL_ZERO) && is_zero(page, c->ps)) {
+			b->kind[k] = PAGE_ZERO;
+			continue;
+		}
+		b->kind[k] = PAGE_RAW;
+		if (!bound)
+			continue;
+		size_t out = bound;
+		kd_err *e = kd_codec_compress(ctx, page, c->ps, b->packed + k * bound, &out);
+		if (e)
+			return kd_err_wrap(e, "compressing page %#llx", (unsigned long long)b->pfn[k]);
+		if (out < c->ps) {
+			b->kind[k] = PAGE_PACKED;
+			b->len[k] = (uint32_t)out;
+		}
+	}
+	return NULL;
+}
+
+static kd_err *put(struct kd_collector *c, struct batch *b)
+{
+	struct kd_collect_stats *st = c->st;
+	kd_err *e = NULL;
+	if (b->has_bm && c->w)
+		e = kd_kdump_bitmaps(c->w, b->cstart, b->cend, b->bm1, b->bm2);
+	size_t bound = bound_of(c);
+	for (unsigned k = 0; !e && k < b->n; k++) {
+		st->dumped++;
+		switch (b->kind[k]) {
+		case PAGE_ZERO:
+			st->zero++;
+			if (c->w)
+				e = kd_kdump_zero_page(c->w);
+			break;
+		case PAGE_RAW:
+			st->raw++;
+			st->data_bytes += c->ps;
+			if (c->w)
+				e = kd_kdump_page(c->w, b->data + (size_t)k * c->ps, c->ps,
+						  KD_CODEC_NONE);
+			break;
+		default:
+			st->data_bytes += b->len[k];
+			if (c->w)
+				e = kd_kdump_page(c->w, b->packed + k * bound, b->len[k], c->o.codec);
+		}
+	}
+	kd_progress_update(&c->progress, st->dumped);
+	return e;
+}
+
+static kd_err *run_inline(struct kd_collector *c)
+{
+	struct batch b;
+	struct kd_codec_ctx *ctx = NULL;
+	kd_err *e = batch_alloc(c, &b);
+	if (!e && c->o.codec != KD_CODEC_NONE)
+		e = kd_codec_ctx_new(c->o.codec, &ctx);
+	struct gen g = { 0 };
+	while (!e) {
+		e = fill(c, &g, &b);
+		if (!e)
+			e = pack(c, ctx, &b);
+		if (!e)
+			e = put(c, &b);
+		if (b.last)
+			break;
+	}
+	kd_codec_ctx_free(ctx);
+	batch_free(&b);
+	return e;
+}
+
+/* ---- the pipeline ---- */
+
+enum { FREE, FILLED, PACKED };
+
+struct pipe {
+	struct kd_collector *c;
+	struct batch *b;
+	unsigned nb;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t next_fill, next_pack, next_put;
+	uint64_t end_seq;           /* seq of the last batch + 1 (UINT64_MAX: not known yet) */
+	int stop;
+	kd_err *err;
+};
+
+static void fail(struct pipe *p, kd_err *e)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->err)
+		p->err = e;
+	else
+		kd_err_free(e);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *reader(void *arg)
+{
+	struct pipe *p = arg;
+	struct gen g = { 0 };
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		struct batch *b = &p->b[p->next_fill % p->nb];
+		while (!p->stop && b->state != FREE)
+			pthread_cond_wait(&p->cond, &p->lock);
+		int stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			return NULL;
+		kd_err *e = fill(p->c, &g, b);
+		if (e) {
+			fail(p, e);
+			return NULL;
+		}
+		pthread_mutex_lock(&p->lock);
+		b->seq = p->next_fill++;
+		b->state = FILLED;
+		if (b->last)
+			p->end_seq = p->next_fill;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		if (b->last)
+			return NULL;
+	}
+}
+
+static void *packer(void *arg)
+{
+	struct pipe *p = arg;
+	struct kd_codec_ctx *ctx = NULL;
+	kd_err *e = p->c->o.codec != KD_CODEC_NONE ? kd_codec_ctx_new(p->c->o.codec, &ctx) : NULL;
+	if (e) {
+		fail(p, e);
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		struct batch *b;
+		for (;;) {
+			if (p->stop || p->next_pack >= p->end_seq) {
+				pthread_mutex_unlock(&p->lock);
+				kd_codec_ctx_free(ctx);
+				return NULL;
+			}
+			b = &p->b[p->next_pack % p->nb];
+			if (b->state == FILLED && b->seq == p->next_pack)
+				break;
+			pthread_cond_wait(&p->cond, &p->lock);
+		}
+		p->next_pack++;
+		pthread_mutex_unlock(&p->lock);
+		e = pack(p->c, ctx, b);
+		if (e) {
+			fail(p, e);
+			kd_codec_ctx_free(ctx);
+			return NULL;
+		}
+		pthread_mutex_lock(&p->lock);
+		b->state = PACKED;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
+{
+	struct pipe p = { .c = c, .nb = 2 * threads + 2, .end_seq = UINT64_MAX };
+	p.b = calloc(p.nb, sizeof(*p.b));
+	if (!p.b)
+		return kd_err_new(ENOMEM, "allocating the page pipeline");
+	kd_err *e = NULL;
+	for (unsigned i = 0; !e && i < p.nb; i++)
+		e = batch_alloc(c, &p.b[i]);
+	pthread_t rd, pk[64];
+	unsigned started = 0;
+	int rd_started = 0;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (!e) {
+		if (pthread_create(&rd, NULL, reader, &p))
+			e = kd_err_new(EAGAIN, "starting the reader thread");
+		else
+			rd_started = 1;
+	}
+	for (; !e && started < threads; started++)
+		if (pthread_create(&pk[started], NULL, packer, &p))
+			e = kd_err_new(EAGAIN, "starting compressor thread %u", started);
+	if (e)
+		fail(&p, e);
+	/* the writer: this thread, in sequence */
+	for (;;) {
+		pthread_mutex_lock(&p.lock);
+		struct batch *b = &p.b[p.next_put % p.nb];
+		while (!p.stop && p.next_put < p.end_seq &&
+		       !(b->state == PACKED && b->seq == p.next_put))
+			pthread_cond_wait(&p.cond, &p.lock);
+		int done = p.stop || p.next_put >= p.end_seq;
+		pthread_mutex_unlock(&p.lock);
+		if (done)
+			break;
+		kd_err *we = put(c, b);
+		if (we) {
+			fail(&p, we);
+			break;
+		}
+		pthread_mutex_lock(&p.lock);
+		b->state = FREE;
+		p.next_put++;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
+	}
+	if (rd_started)
+		pthread_join(rd, NULL);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(pk[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
+	for (unsigned i = 0; i < p.nb; i++)
+		batch_free(&p.b[i]);
+	free(p.b);
+	return p.err;
+}
+
+kd_err *kd_collect_pages(struct kd_collector *c)
+{
+	unsigned t = c->o.threads;
+	if (t > 64)
+		t = 64;
+	return t <= 1 ? run_inline(c) : run_pipeline(c, t);
+}

@@ -1,0 +1,31 @@
+/* Inside the collector: its state, shared by the passes (collect.c) and the page pipeline
+ * (collect_pages.c). */
+#ifndef KD_DUMPFILE_COLLECT_PRIV_H
+#define KD_DUMPFILE_COLLECT_PRIV_H
+
+#include "base/progress.h"
+#include "dumpfile/collect.h"
+#include "dumpfile/kdump.h"
+
+struct kd_collector {
+	struct kd_dump *in;
+	struct kd_mm *mm;
+	struct kd_collect_opts o;
+	struct kd_collect_stats *st;
+	struct kd_kdump *w;          /* NULL: dry run */
+	struct kd_progress progress;
+	uint32_t ps;
+	uint64_t max_pfn, cycle, ncycles;
+	/* the current cycle [cstart, cend) */
+	uint64_t cstart, cend;
+	uint8_t *exists, *held, *dump, *cls;
+	/* all cycles' bitmaps between the passes, when they are small enough (else NULL) */
+	uint8_t *keep, *keep_exists;
+};
+
+/* Compute (or fetch) cycle i's bitmaps into c->exists / c->dump; st: count (pass 1). */
+kd_err *kd_collect_cycle(struct kd_collector *c, uint64_t i, struct kd_collect_stats *st);
+/* Pass 2: every cycle's bitmaps and pages, to c->w. */
+kd_err *kd_collect_pages(struct kd_collector *c);
+
+#endif
