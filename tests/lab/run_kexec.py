@@ -80,9 +80,13 @@ def test_crash(c, series, mem, cpu):
     c.check(f"{name}: the capture kernel booted after the panic", panic > 0 and second > 0 and
             up > second, _tail(log))
     cmdline = (res.text("capture-cmdline.txt") or "").strip()
-    c.check(f"{name}: capture kernel command line is ours plus the kernel's elfcorehdr=",
-            cmdline.startswith(CAPTURE_APPEND) and re.search(r"elfcorehdr=0x[0-9a-f]+", cmdline)
-            is not None, cmdline)
+    # kexec_file_load puts elfcorehdr= in front of the command line it was given
+    m = re.fullmatch(r"elfcorehdr=0x([0-9a-f]+) " + re.escape(CAPTURE_APPEND), cmdline)
+    c.check(f"{name}: capture kernel command line is ours after the kernel's elfcorehdr=",
+            m is not None, cmdline)
+    lo, hi = lab_crash_range(res.text("first-iomem.txt") or "")
+    c.check(f"{name}: the ELF core header sits in the crash kernel region",
+            m is not None and lo <= int(m.group(1), 16) < hi, f"{cmdline}; region {lo:#x}-{hi:#x}")
     head = open(res.file("vmcore-head"), "rb").read() if res.file("vmcore-head") else b""
     ok = len(head) >= 64 and head[:4] == b"\x7fELF" and head[4] == 2 and \
         struct.unpack_from("<HH", head, 16) == (4, 62)  # ET_CORE, EM_X86_64
@@ -254,12 +258,18 @@ def test_status(c, series, mem, cpu):
     c.check(f"{name}: and nothing is loaded after it", st.text("big.sys").strip() == "0")
 
 
-def lab_crash_size(iomem):
+def lab_crash_range(iomem):
+    """[start, end) of the first kernel's crash kernel region, (0, 0) if none."""
     for line in iomem.splitlines():
         m = re.match(r"\s*([0-9a-f]+)-([0-9a-f]+) : Crash kernel$", line)
         if m:
-            return int(m.group(2), 16) - int(m.group(1), 16) + 1
-    return 0
+            return int(m.group(1), 16), int(m.group(2), 16) + 1
+    return 0, 0
+
+
+def lab_crash_size(iomem):
+    lo, hi = lab_crash_range(iomem)
+    return hi - lo
 
 
 # ---------------------------------------------------------------- 2. reboot (no crashkernel=)
