@@ -59,7 +59,7 @@ static kd_err *probe_elf(const uint8_t *b, size_t len, struct kd_kernel_image *i
 		}
 	}
 	return kd_err_new(ENOEXEC, "an x86_64 ELF executable with nothing loaded at kernel addresses "
-			  "(a program, not a vmlinux)");
+			  "(a program, not a kernel)");
 }
 
 kd_err *kd_kernel_image_probe(const void *head, size_t len, uint64_t total,

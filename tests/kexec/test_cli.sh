@@ -38,7 +38,7 @@ gzip -c "$err.txt" > "$err.gz"
 "$dir/kexec" -s -l "$err.gz" 2>"$err"; rc=$?
 check "gzip of a text file: exit 1, not a kernel" sh -c "[ $rc -eq 1 ] && grep -q 'not a kernel image' '$err'"
 "$dir/kexec" -l "$bin" 2>"$err"; rc=$?
-check "an ELF program: exit 1, not a vmlinux" sh -c "[ $rc -eq 1 ] && grep -q 'not a vmlinux' '$err'"
+check "an ELF program: exit 1, not a kernel" sh -c "[ $rc -eq 1 ] && grep -q 'not a kernel' '$err'"
 
 # a real Debian bzImage cut after its setup code: refused as truncated before the syscall
 head=$fixtures/vmlinuz-6.1.0-56-cloud-amd64.head

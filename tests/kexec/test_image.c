@@ -259,7 +259,7 @@ static void test_not_kernels(void)
 	make_elf(b, ELFCLASS64, EM_X86_64, ET_DYN, 0);
 	expect_refusal("pie", b, 512, "shared object or PIE");
 	make_elf(b, ELFCLASS64, EM_X86_64, ET_EXEC, 0x400000);
-	expect_refusal("program", b, 512, "a program, not a vmlinux");
+	expect_refusal("program", b, 512, "a program, not a kernel");
 	make_elf(b, ELFCLASS64, EM_AARCH64, ET_EXEC, 0xffff800008000000ULL);
 	expect_refusal("arm64", b, 512, "not x86_64");
 	make_elf(b, ELFCLASS32, EM_386, ET_EXEC, 0xc1000000);

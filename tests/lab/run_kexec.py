@@ -248,7 +248,7 @@ def test_status(c, series, mem, cpu):
     expect(c, st, f"{name}: a file that is not a kernel", "notkernel", 1,
            err_has=("/lab.conf", "not a kernel image"))
     expect(c, st, f"{name}: an ELF program is not a kernel", "program", 1,
-           err_has=("/bin/busybox", "not a vmlinux"))
+           err_has=("/bin/busybox", "not a kernel"))
     expect(c, st, f"{name}: -c says the classic path is not supported yet (exit 2)", "classic",
            2, err_has=("classic kexec_load path", "not support"))
     expect(c, st, f"{name}: a missing initrd", "noinitrd", 1,
