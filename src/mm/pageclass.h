@@ -44,9 +44,10 @@ void kd_mm_close(struct kd_mm *mm);
 uint64_t kd_mm_cycle_align(const struct kd_mm *mm);
 
 /* Classify pfns [start, end): cls[i] is the class of pfn start+i. start must be a multiple of
- * kd_mm_cycle_align(); end too, or max_pfn. Memory use is bounded by the cycle, not by the
- * machine. A read error on one struct page is not an error of the call: that page is
- * KD_PAGE_UNKNOWN. */
+ * kd_mm_cycle_align(); end too, or max_pfn (EINVAL otherwise). Memory use is bounded by the
+ * cycle, not by the machine: struct pages are read 16384 at a time (1 MiB), plus the head of a
+ * compound page that began in an earlier cycle (1 GiB hugetlb). A read error on one struct page
+ * is not an error of the call: that page is KD_PAGE_UNKNOWN. Calls may come in any order. */
 kd_err *kd_mm_classify(struct kd_mm *mm, uint64_t start, uint64_t end, uint8_t *cls);
 
 /* The first reason a page was KD_PAGE_UNKNOWN, or a class this kernel's VMCOREINFO does not let
@@ -57,7 +58,7 @@ const char *kd_mm_problem(const struct kd_mm *mm);
 struct kd_mm_stats {
 	uint64_t pages[KD_PAGE_NCLASSES]; /* pfns classified, per class */
 	uint64_t reads;                   /* reads of struct pages (batched) */
-	uint64_t read_errors;             /* reads that failed (each retried smaller) */
+	uint64_t read_errors;             /* reads that failed (a batch is retried page by page) */
 };
 void kd_mm_stats(const struct kd_mm *mm, struct kd_mm_stats *out);
 

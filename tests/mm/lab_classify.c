@@ -3,7 +3,7 @@
  * prints one JSON object: pages per class over the pfns the dump has memory for, the zero
  * count, the first problem, and the time classification took. tests/lab/check_mm.py compares
  * it with makedumpfile.
- *   lab-classify [--shim] [--cycle PFNS] DUMP */
+ *   lab-classify [--cycle PFNS] DUMP */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 
 #include "mm/pageclass.h"
 #include "vmcore/dump.h"
-#include "vmcore/dump_priv.h"
 
 #define ZERO_BATCH 256
 
@@ -51,48 +50,18 @@ static void print_json_str(const char *s)
 	putchar('"');
 }
 
-/* The ELF reader's segment lookup (a binary search over segments sorted by start) misses
- * addresses in a PT_LOAD that contains another one, as /proc/vmcore's kernel-text PT_LOAD lies
- * inside the direct-map one. Until it handles nested segments, --shim drops every segment that
- * another one contains (the same physical memory, so nothing is lost). */
-static size_t drop_nested_segments(struct kd_dump *d)
-{
-	size_t dropped = 0;
-	for (size_t i = 0; i < d->nsegs;) {
-		const struct kd_seg *s = &d->segs[i];
-		int inside = 0;
-		for (size_t j = 0; j < d->nsegs && !inside; j++) {
-			const struct kd_seg *o = &d->segs[j];
-			inside = j != i && s->paddr >= o->paddr &&
-				 s->paddr + s->size <= o->paddr + o->size &&
-				 (o->size > s->size || j < i);
-		}
-		if (inside) {
-			memmove(&d->segs[i], &d->segs[i + 1], (d->nsegs - i - 1) * sizeof(*s));
-			d->nsegs--;
-			dropped++;
-		} else {
-			i++;
-		}
-	}
-	return dropped;
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t cycle = 1ull << 18;
 	const char *path = NULL;
-	int shim = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--shim"))
-			shim = 1;
-		else if (!strcmp(argv[i], "--cycle") && i + 1 < argc)
+		if (!strcmp(argv[i], "--cycle") && i + 1 < argc)
 			cycle = strtoull(argv[++i], NULL, 0);
 		else
 			path = argv[i];
 	}
 	if (!path || !cycle) {
-		fprintf(stderr, "usage: lab-classify [--shim] [--cycle PFNS] DUMP\n");
+		fprintf(stderr, "usage: lab-classify [--cycle PFNS] DUMP\n");
 		return 2;
 	}
 	struct kd_dump *d;
@@ -102,7 +71,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct kd_mem mem = kd_dump_mem(d);
-	size_t dropped = shim ? drop_nested_segments(d) : 0;
 	uint64_t max_pfn = kd_dump_max_pfn(d);
 	uint32_t psz = kd_dump_page_size(d);
 	struct kd_mm *mm;
@@ -116,7 +84,7 @@ int main(int argc, char **argv)
 	cycle = (cycle + align - 1) / align * align;
 	uint8_t *cls = malloc(cycle), *exists = malloc(cycle / 8 + 1), *held = malloc(cycle / 8 + 1);
 	uint8_t *pages = malloc((size_t)ZERO_BATCH * psz);
-	uint64_t n[KD_PAGE_NCLASSES] = { 0 }, total = 0, zero = 0, unread = 0, fallbacks = 0;
+	uint64_t n[KD_PAGE_NCLASSES] = { 0 }, total = 0, zero = 0, unread = 0;
 	double t_classify = 0;
 	for (uint64_t s = 0; !e && s < max_pfn; s += cycle) {
 		uint64_t end = s + cycle < max_pfn ? s + cycle : max_pfn;
@@ -146,15 +114,6 @@ int main(int argc, char **argv)
 				cls[j] == KD_PAGE_NO_STRUCT))
 				j++;
 			e = kd_dump_read_pages(d, s + i, (size_t)(j - i), pages);
-			if (e) {
-				/* the dump reader refused the run: page by page through its physical
-				 * reads, counted, so the zero count stays exact */
-				kd_err_free(e);
-				e = NULL;
-				fallbacks++;
-				for (uint64_t k = 0; !e && k < j - i; k++)
-					e = mem.read_phys(mem.ctx, (s + i + k) * psz, pages + k * psz, psz);
-			}
 			for (uint64_t k = 0; !e && k < j - i; k++) {
 				zero += is_zero(pages + k * psz, psz);
 				if (k)
@@ -177,8 +136,6 @@ int main(int argc, char **argv)
 	printf(", \"zero\": %llu, \"kept_unreadable\": %llu, \"reads\": %llu, \"read_errors\": %llu",
 	       (unsigned long long)zero, (unsigned long long)unread, (unsigned long long)st.reads,
 	       (unsigned long long)st.read_errors);
-	printf(", \"read_pages_fallbacks\": %llu, \"nested_segments_dropped\": %zu",
-	       (unsigned long long)fallbacks, dropped);
 	printf(", \"classify_seconds\": %.3f, \"seconds\": %.3f, \"problem\": ", t_classify, t_all);
 	print_json_str(kd_mm_problem(mm));
 	printf("}\n");

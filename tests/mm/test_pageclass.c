@@ -464,6 +464,42 @@ static void missing_vmcoreinfo(void)
 	fm_free(&f);
 }
 
+/* 6.6-6.8: hugetlb is PG_hugetlb in the flags of the folio's second page (no destructor). */
+static void hugetlb_second_page_flag(void)
+{
+	struct fakemm f;
+	fm_init(&f);
+	fm_kernel(&f, 61);
+	fm_vi(&f, "NUMBER(PG_hugetlb)=5");
+	fm_compound(&f, 512, 9, 0);
+	fm_set_flags(&f, 513, 1ull << 5);
+	fm_set_mapping(&f, 512, FILEMAP);
+	fm_compound(&f, 1024, 9, 0); /* not hugetlb: the kernel's own */
+	struct kd_mm *mm = open_mm(&f, "OFFSET(page.compound_dtor)");
+	if (mm) {
+		uint8_t *cls = classify_all(&f, mm, 1024);
+		CHECK_U64(count(cls, 512, 1024, KD_PAGE_USER), 512);
+		CHECK_U64(count(cls, 1024, 1536, KD_PAGE_KEEP), 512);
+		CHECK_STR(kd_mm_problem(mm), "");
+		free(cls);
+		kd_mm_close(mm);
+	}
+	/* and with no way to tell hugetlb at all, that is said */
+	mm = open_mm(&f, "NUMBER(PG_hugetlb)");
+	if (mm) {
+		CHECK(strstr(kd_mm_problem(mm), "hugetlb") == NULL); /* the destructor is there */
+		kd_mm_close(mm);
+	}
+	fm_free(&f);
+	fm_init(&f);
+	fm_kernel(&f, 612);
+	if ((mm = open_mm(&f, "NUMBER(PAGE_HUGETLB"))) {
+		CHECK(strstr(kd_mm_problem(mm), "hugetlb") != NULL);
+		kd_mm_close(mm);
+	}
+	fm_free(&f);
+}
+
 /* Before 4.15, SYMBOL(mem_section) was the address of the pointer to the roots. */
 static void old_mem_section_symbol(void)
 {
@@ -528,4 +564,4 @@ static void max_pfn_bounds(void)
 
 TEST_MAIN(T(names), T(classes_61), T(classes_612), T(misaligned), T(page_type_encodings),
 	  T(tails_with_bad_heads), T(unreadable_struct_pages), T(unreadable_head), T(garbage), T(missing_vmcoreinfo),
-	  T(old_mem_section_symbol), T(section_flag_bits), T(max_pfn_bounds))
+	  T(hugetlb_second_page_flag), T(old_mem_section_symbol), T(section_flag_bits), T(max_pfn_bounds))
