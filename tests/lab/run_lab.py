@@ -26,6 +26,12 @@ from elfcore import Core, CoreError, ET_CORE, EM_X86_64  # noqa: E402
 MB = 1 << 20
 
 
+# The sysrq scenarios also run kdumpkit's collector in the capture kernel, on /proc/vmcore
+# itself, before the raw copy that becomes the fixture.
+COLLECT_CAPTURE = ("kdumpkit makedumpfile -l -d 31 --message-level 23 /proc/vmcore dump.kd "
+                   "> collect.txt 2>&1; echo $? > collect.rc; cat /proc/vmcore > vmcore")
+
+
 def standard_matrix():
     m = []
     for series in ("6.1", "6.12"):
@@ -34,6 +40,8 @@ def standard_matrix():
             cpu = "max,la57=off" if series == "6.1" else "max"
             m.append(lab.Scenario(series=series, mem="1G", trigger=trig, workload="mixed",
                                   cpu=cpu))
+            if trig == "sysrq":
+                m[-1].capture = COLLECT_CAPTURE
     m.append(lab.Scenario(series="6.12", mem="512M", trigger="sysrq", workload="idle"))
     m.append(lab.Scenario(series="6.1", mem="2G", trigger="sysrq", workload="cache"))
     return m
@@ -86,6 +94,46 @@ def check_result(c, res):
     if not c.check(f"{n}: vmcore written", vm is not None and os.path.getsize(vm) > 0):
         return
     check_vmcore(c, n, res, vm)
+    if res.file("collect.rc"):
+        check_collected(c, n, res, vm)
+
+
+def check_collected(c, n, res, vm):
+    """kdumpkit makedumpfile ran in the capture kernel on /proc/vmcore: its dump must hold the
+    same log, and crash (6.1) or drgn (6.12) must read from it what they read from the raw
+    vmcore of the same crash."""
+    import check_collector as cc
+    rc = (res.text("collect.rc") or "").strip()
+    c.check(f"{n}: kdumpkit makedumpfile in the capture kernel succeeded", rc == "0",
+            f"rc={rc!r}: {(res.text('collect.txt') or '')[-600:]}")
+    dump = res.file("dump.kd")
+    if not c.check(f"{n}: its dump was written and is complete",
+                   dump is not None and cc.header_status(dump) is not None and
+                   not cc.header_status(dump) & 0x8):
+        return
+    r = subprocess.run([os.path.join(lab.build_dir(), "kdumpkit"), "vmcore-dmesg", dump],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    c.check(f"{n}: the collected dump holds the log vmcore-dmesg reads from the raw vmcore",
+            r.returncode == 0 and r.stdout == cc.vmcore_dmesg(vm), r.stderr[-300:])
+    vmlinux = os.path.join(lab.CACHE, "debug", f"vmlinux-{res.kernel.release}")
+    if not os.path.exists(vmlinux):
+        c.check(f"{n}: debug vmlinux for the oracles", False, "tests/lab/fetch-debug.sh")
+        return
+    if res.scenario.series == "6.1":
+        ours, r1 = cc.crash_outputs(vmlinux, dump)
+        raw, r2 = cc.crash_outputs(vmlinux, vm)
+        for cmd in ("sys", "bt -a", "ps", "log"):
+            a, b = ours.get(cmd, ""), raw.get(cmd, "")
+            if cmd == "sys":  # the raw vmcore is a full dump, ours partial
+                a = a.replace(" [PARTIAL DUMP]", "")
+            c.check(f"{n}: crash `{cmd}` on the collected dump equals the raw vmcore's",
+                    bool(a) and a == b, cc.first_diff(b, a) if a else r1.stderr[-300:])
+    else:
+        ours, e1 = cc.drgn_view(vmlinux, dump)
+        raw, e2 = cc.drgn_view(vmlinux, vm)
+        for k in ("uts", "tasks", "printk"):
+            c.check(f"{n}: drgn {k} from the collected dump equals the raw vmcore's",
+                    ours is not None and raw is not None and ours[k] == raw[k], e1 or e2)
 
 
 def check_vmcore(c, n, res, vm):
