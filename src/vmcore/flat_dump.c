@@ -92,7 +92,8 @@ static kd_err *resolve(struct flat_piece *rec, size_t nrec, struct kd_flat_index
 		/* r, minus what later pieces cover */
 		uint64_t at = r.off;
 		size_t nt = ntail;
-		qsort(tail, nt, sizeof(*tail), piece_cmp);
+		if (nt)
+			qsort(tail, nt, sizeof(*tail), piece_cmp);
 		for (size_t j = 0; j < nt && !e; j++) {
 			if (tail[j].seq < r.seq || tail[j].off + tail[j].len <= at)
 				continue;
@@ -107,7 +108,8 @@ static kd_err *resolve(struct flat_piece *rec, size_t nrec, struct kd_flat_index
 			e = push(&tail, &ntail, &tcap, clip(r, at, r_end));
 		if (e)
 			break;
-		qsort(tail, ntail, sizeof(*tail), piece_cmp);
+		if (ntail)
+			qsort(tail, ntail, sizeof(*tail), piece_cmp);
 		fi->n = k;
 		for (size_t j = 0; j < ntail && !e; j++)
 			e = push(&fi->p, &fi->n, &fi->cap, tail[j]);
@@ -167,7 +169,8 @@ kd_err *kd_dump_open_flat(struct kd_dump *d, const uint8_t *head, size_t head_le
 	if (!e && !(fi = calloc(1, sizeof(*fi))))
 		e = kd_err_new(ENOMEM, "indexing flattened records");
 	if (!e) {
-		qsort(rec, nrec, sizeof(*rec), piece_cmp);
+		if (nrec)
+			qsort(rec, nrec, sizeof(*rec), piece_cmp);
 		e = resolve(rec, nrec, fi);
 	}
 	free(rec);
