@@ -5,7 +5,13 @@
  * Both bitmaps are read at open (they bound what a hostile header can claim: they must lie in
  * the file). A page's descriptor index is its rank in the 2nd bitmap, found with a prefix count
  * per 4096 pfns. Decompressed pages and descriptor blocks are cached: the printk and page-table
- * walks read many small pieces of the same pages. */
+ * walks read many small pieces of the same pages.
+ *
+ * QEMU's files (dump-guest-memory -z/-l/-s; QEMU 7.2 writes them flattened) differ from
+ * makedumpfile's: dump_level 1, bitmaps sized for the whole guest-physical space, and a sub
+ * header phys_base that QEMU parsed from VMCOREINFO's decimal NUMBER(phys_base) as hex. The
+ * address translation therefore takes phys_base from VMCOREINFO when it is there (x86_64.c);
+ * the sub header's value is only the fallback. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
