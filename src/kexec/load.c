@@ -26,11 +26,6 @@ static kd_err *classic_needed(struct kd_kexec_load_res *res, const char *kernel,
 			   "support yet", kernel);
 }
 
-static const char *human(uint64_t v, char *buf, size_t n)
-{
-	return kd_size_human(v, buf, n);
-}
-
 static kd_err *read_crash_regions(const char *path, struct kd_crash_regions *cr)
 {
 	struct kd_iomem io;
@@ -104,7 +99,9 @@ static kd_err *explain(kd_err *e, int errnum, int panic)
 		return kd_err_wrap(e, "the kernel refused the image's signature (not falling back "
 				   "to kexec_load: that would bypass the check)");
 	case KD_KEXEC_ERR_FALLBACK:
-		return kd_err_wrap(e, "the kernel cannot load this image itself");
+		if (errnum == ENOSYS)
+			return kd_err_wrap(e, "this kernel has no kexec_file_load (CONFIG_KEXEC_FILE)");
+		return kd_err_wrap(e, "the kernel cannot load this image itself (its log says why)");
 	case KD_KEXEC_ERR_OTHER:
 		break;
 	}
@@ -125,22 +122,22 @@ static kd_err *check_fit(const struct kd_crash_regions *cr, const struct kd_kern
 	kd_crash_fit_compute(region, img->bz.init_size, img->bz.kernel_alignment, initrd_size, &f);
 	kd_info("crash kernel region %#llx-%#llx: %s",
 		(unsigned long long)cr->r[cr->main].start, (unsigned long long)cr->r[cr->main].end,
-		human(region, r, sizeof(r)));
+		kd_size_human(region, r, sizeof(r)));
 	if (!f.fits)
 		return kd_err_new(0, "the capture kernel cannot fit: kernel %s needs %s (init_size) "
 				  "and initrd %s %s, %s in all, but the crash kernel region is %s "
 				  "(raise crashkernel= or use a smaller initrd)", rq->kernel,
-				  human(f.kernel, a, sizeof(a)), rq->initrd ? rq->initrd : "(none)",
-				  human(f.initrd, b, sizeof(b)), human(f.needed, c, sizeof(c)),
-				  human(region, r, sizeof(r)));
+				  kd_size_human(f.kernel, a, sizeof(a)), rq->initrd ? rq->initrd : "(none)",
+				  kd_size_human(f.initrd, b, sizeof(b)), kd_size_human(f.needed, c, sizeof(c)),
+				  kd_size_human(region, r, sizeof(r)));
 	kd_info("kernel %s (init_size), initrd %s, about %s for purgatory, boot parameters, ELF "
 		"headers and alignment: about %s left for the capture kernel to run in",
-		human(f.kernel, a, sizeof(a)), human(f.initrd, b, sizeof(b)),
-		human(f.overhead, c, sizeof(c)), human(f.left, d, sizeof(d)));
+		kd_size_human(f.kernel, a, sizeof(a)), kd_size_human(f.initrd, b, sizeof(b)),
+		kd_size_human(f.overhead, c, sizeof(c)), kd_size_human(f.left, d, sizeof(d)));
 	if (f.tight)
 		kd_warn("only about %s of the %s crash kernel region is left for the capture kernel "
 			"to run in: it may run out of memory (raise crashkernel=)",
-			human(f.left, d, sizeof(d)), human(region, r, sizeof(r)));
+			kd_size_human(f.left, d, sizeof(d)), kd_size_human(region, r, sizeof(r)));
 	return NULL;
 }
 
@@ -195,10 +192,12 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 	}
 	size_t clen = rq->cmdline ? strlen(rq->cmdline) + 1 : 0;
 	if (clen + ELFCOREHDR_STR_LEN > img.bz.cmdline_size) {
-		e = kd_err_new(E2BIG, "the command line is %zu bytes; this kernel takes at most %u "
+		/* the length the kernel checks counts the NUL */
+		uint32_t max = img.bz.cmdline_size > ELFCOREHDR_STR_LEN ?
+			       img.bz.cmdline_size - ELFCOREHDR_STR_LEN - 1 : 0;
+		e = kd_err_new(0, "the command line is %zu bytes; this kernel takes at most %u "
 			       "(cmdline_size %u, less %u kept for elfcorehdr=)", clen ? clen - 1 : 0,
-			       img.bz.cmdline_size - ELFCOREHDR_STR_LEN - 1, img.bz.cmdline_size,
-			       ELFCOREHDR_STR_LEN);
+			       max, img.bz.cmdline_size, ELFCOREHDR_STR_LEN);
 		goto out;
 	}
 	kd_debug("command line: %s", rq->cmdline ? rq->cmdline : "(empty)");

@@ -319,6 +319,7 @@ class Scenario:
     mode: str = "crash"
     script: str = ""
     crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
+    extra_append: str = ""          # more first-kernel parameters (e.g. lockdown=integrity)
 
     def mem_mb(self):
         m = re.fullmatch(r"(\d+)([MG])", self.mem)
@@ -437,7 +438,7 @@ def run(sc, workdir=None, keep_disk=False):
     mon = os.path.join(workdir, "monitor.sock")
     append = (f"console=ttyS0 {'crashkernel=' + sc.crashkernel + ' ' if sc.crashkernel else ''}"
               "panic=1 loglevel=6 "
-              "rdinit=/init")
+              "rdinit=/init" + (" " + sc.extra_append if sc.extra_append else ""))
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", sc.cpu,
            "-smp", "2", "-m", sc.mem, "-kernel", kernel.vmlinuz, "-initrd", initrd,
            "-append", append, "-display", "none", "-no-reboot",

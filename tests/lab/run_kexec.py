@@ -9,9 +9,11 @@ with no kexec-tools involved:
               where -p must refuse and -l must still work)
   3. status:  -S / -l -S / -p -S around -l, -p, -u, -p -u and the classic-syscall unload
   4. errors:  missing file, not a kernel, -c, no reservation, an initrd too big for it
+  5. lockdown: under lockdown=integrity the kernel refuses Debian's (untrusted) signature;
+              the load fails with that reason and never falls back to kexec_load
 
   run_kexec.py                 everything
-  run_kexec.py --only crash    one group (crash, reboot, status)
+  run_kexec.py --only crash    one group (crash, reboot, status, lockdown)
 
 Prints one "ok"/"FAIL" line per check and ends with "lab-kexec: N passed, N failed".
 The kdumpkit binary comes from $KDUMPKIT_BUILD (default build/).
@@ -148,6 +150,7 @@ step notkernel /tmp/kexec -l /lab.conf
 step program /tmp/kexec -l /bin/busybox
 step classic /tmp/kexec -c -p $K --initrd=$I
 step noinitrd /tmp/kexec -p $K --initrd=/nonexistent/initrd.img
+step longcmd /tmp/kexec -p $K --initrd=$I --append="$(head -c 2100 /dev/zero | tr '\0' x)"
 step pu2 /tmp/kexec -p -u
 dd if=/dev/zero of=/tmp/big.img bs=1M count=0 seek=300 2>/dev/null
 step big /tmp/kexec -p $K --initrd=/tmp/big.img --append="$A"
@@ -251,6 +254,8 @@ def test_status(c, series, mem, cpu):
            err_has=("/bin/busybox", "not a kernel"))
     expect(c, st, f"{name}: -c says the classic path is not supported yet (exit 2)", "classic",
            2, err_has=("classic kexec_load path", "not support"))
+    expect(c, st, f"{name}: a command line longer than the kernel takes (2016 bytes)",
+           "longcmd", 1, err_has=("the command line is 2100 bytes", "at most 2016"))
     expect(c, st, f"{name}: a missing initrd", "noinitrd", 1,
            err_has=("/nonexistent/initrd.img", "No such file"))
     expect(c, st, f"{name}: an initrd too big for the reservation is refused before the syscall",
@@ -270,6 +275,40 @@ def lab_crash_range(iomem):
 def lab_crash_size(iomem):
     lo, hi = lab_crash_range(iomem)
     return hi - lo
+
+
+# ---------------------------------------------------------------- signatures under lockdown
+
+# Debian signs its kernels for Secure Boot with a key the guest's kernel does not trust: under
+# lockdown=integrity kexec_file_load refuses them (EPERM), and kdumpkit must say so and stop,
+# not fall back to kexec_load.
+LOCKDOWN_SCRIPT = STEP_FN + r'''
+mount -t securityfs securityfs /sys/kernel/security
+cat /sys/kernel/security/lockdown > lockdown.txt
+step auto /tmp/kexec -p $K --initrd=$I --append="$A"
+step file /tmp/kexec -s -l $K --initrd=$I
+step s0 /tmp/kexec -S
+cat /sys/kernel/kexec_crash_loaded > auto.sys
+'''
+
+
+def test_lockdown(c, series, mem, cpu):
+    name = f"lockdown-{series}-{mem}"
+    sc = lab.Scenario(series=series, mem=mem, workload="idle", cpu=cpu, mode="script",
+                      extra_append="lockdown=integrity", script=LOCKDOWN_SCRIPT)
+    res = run(c, name, sc)
+    if not res:
+        return
+    st = Steps(res)
+    c.check(f"{name}: the kernel is locked down (integrity)",
+            "[integrity]" in st.text("lockdown.txt"), st.text("lockdown.txt"))
+    expect(c, st, f"{name}: -p of an untrusted image: exit 1, no fallback to kexec_load", "auto",
+           1, err_has=("kexec_file_load: Operation not permitted", "locked down"))
+    c.check(f"{name}: and no 'classic path' message (it did not try to fall back)",
+            "classic" not in st.err("auto"), st.err("auto"))
+    expect(c, st, f"{name}: -s -l: the same refusal", "file", 1,
+           err_has=("Operation not permitted", "locked down"))
+    expect(c, st, f"{name}: -S exits 0: nothing was loaded", "s0", 0)
 
 
 # ---------------------------------------------------------------- 2. reboot (no crashkernel=)
@@ -318,7 +357,7 @@ def _tail(text, n=25):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=("crash", "reboot", "status"))
+    ap.add_argument("--only", choices=("crash", "reboot", "status", "lockdown"))
     a = ap.parse_args()
     c = Checker()
     groups = {
@@ -327,6 +366,7 @@ def main():
                   lambda: test_crash(c, "6.12", "512M", "max")],
         "status": [lambda: test_status(c, "6.1", "1G", "max,la57=off")],
         "reboot": [lambda: test_reboot(c, "6.12", "512M", "max")],
+        "lockdown": [lambda: test_lockdown(c, "6.12", "512M", "max")],
     }
     for g, fns in groups.items():
         if a.only and g != a.only:
