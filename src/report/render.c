@@ -314,6 +314,11 @@ kd_err *kd_report_print_json(const struct kd_report *r, FILE *out)
 		fprintf(out, "%" PRIu64, r->ram_pages * r->page_size);
 	else
 		fputs("null", out);
+	jkey(out, &f, "held_bytes");
+	if (r->have_ram)
+		fprintf(out, "%" PRIu64, r->held_pages * r->page_size);
+	else
+		fputs("null", out);
 	fputs("},\n \"crash\": {", out);
 	f = 1;
 	jkey(out, &f, "kind"); jstr(out, kd_kind_name(s->kind));
@@ -420,7 +425,7 @@ kd_err *kd_report_print_json(const struct kd_report *r, FILE *out)
 	jkey(out, &f, "verified"); fputs(verified ? "true" : "false", out);
 	fputs("},\n \"log\": {", out);
 	f = 1;
-	jkey(out, &f, "format"); jstr(out, r->log_format);
+	jkey(out, &f, "format"); jstr(out, r->log_format ? r->log_format : "none");
 	jkey(out, &f, "lines"); fprintf(out, "%zu", r->nlines);
 	jkey(out, &f, "damaged_records"); fprintf(out, "%" PRIu64, r->log_damaged);
 	fputs(", \"context\": [", out);

@@ -154,15 +154,6 @@ static void copy_key(const struct kd_vmcoreinfo *vi, const char *key, char *dst,
 static void read_machine(struct kd_report *r, struct kd_dump *d)
 {
 	snprintf(r->format, sizeof(r->format), "%s", kd_dump_format(d));
-	uint32_t level;
-	if (kd_dump_level(d, &level))
-		snprintf(r->level, sizeof(r->level), "dump level %" PRIu32 "%s", level,
-			 kd_dump_incomplete(d) ? ", incomplete" : "");
-	else if (!strcmp(r->format, "ELF"))
-		snprintf(r->level, sizeof(r->level), "all pages");
-	else
-		snprintf(r->level, sizeof(r->level), "dump level not recorded");
-
 	const struct kd_note *notes;
 	size_t nn = kd_dump_notes(d, &notes);
 	for (size_t i = 0; i < nn; i++)
@@ -171,26 +162,48 @@ static void read_machine(struct kd_report *r, struct kd_dump *d)
 	r->page_size = kd_dump_page_size(d);
 	r->max_pfn = kd_dump_max_pfn(d);
 	enum { CHUNK = 1 << 20 }; /* pfns per bitmap read: 128 KiB */
-	uint8_t *bits = malloc(CHUNK / 8);
-	if (!bits) {
+	uint8_t *exists = malloc(CHUNK / 8), *held = malloc(CHUNK / 8);
+	int ok = exists && held;
+	if (!ok)
 		problem(r, "memory size: out of memory");
-		return;
-	}
-	uint64_t pages = 0;
-	for (uint64_t s = 0; s < r->max_pfn; s += CHUNK) {
+	uint64_t pages = 0, kept = 0;
+	for (uint64_t s = 0; ok && s < r->max_pfn; s += CHUNK) {
 		uint64_t e = s + CHUNK < r->max_pfn ? s + CHUNK : r->max_pfn;
-		kd_err *err = kd_dump_pfn_bitmaps(d, s, e, bits, NULL);
+		kd_err *err = kd_dump_pfn_bitmaps(d, s, e, exists, held);
 		if (err) {
 			problem_err(r, err, "memory size");
-			free(bits);
-			return;
+			ok = 0;
+			break;
 		}
-		for (uint64_t i = 0; i < (e - s + 7) / 8; i++)
-			pages += (uint64_t)__builtin_popcount(bits[i]);
+		for (uint64_t i = 0; i < (e - s + 7) / 8; i++) {
+			pages += (uint64_t)__builtin_popcount(exists[i]);
+			kept += (uint64_t)__builtin_popcount(held[i]);
+		}
 	}
-	free(bits);
-	r->ram_pages = pages;
-	r->have_ram = 1;
+	free(exists);
+	free(held);
+	if (ok) {
+		r->ram_pages = pages;
+		r->held_pages = kept;
+		r->have_ram = 1;
+	}
+
+	/* What the dump kept: a kdump-compressed file records its -d level; an ELF file does
+	 * not, but the page-frame API tells whether every page is there. */
+	uint32_t level;
+	char held_txt[64] = "";
+	if (r->have_ram && pages)
+		snprintf(held_txt, sizeof(held_txt), ", %" PRIu64 "%% of pages held",
+			 kept * 100 / pages);
+	if (kd_dump_level(d, &level))
+		snprintf(r->level, sizeof(r->level), "dump level %" PRIu32 "%s%s", level, held_txt,
+			 kd_dump_incomplete(d) ? ", incomplete" : "");
+	else if (r->have_ram && kept == pages)
+		snprintf(r->level, sizeof(r->level), "all pages");
+	else if (r->have_ram)
+		snprintf(r->level, sizeof(r->level), "filtered%s", held_txt);
+	else
+		snprintf(r->level, sizeof(r->level), "dump level not recorded");
 }
 
 static void read_kallsyms(struct kd_report *r, const struct kd_mem *mem)
@@ -301,8 +314,13 @@ static void choose_cpu(struct kd_report *r, struct kd_dump *d)
 			}
 		}
 	}
+	if (pick < 0 && np == 1) {
+		pick = 0;
+		snprintf(r->cpu_rule, sizeof(r->cpu_rule), "the dump's only CPU");
+	}
 	if (pick < 0) {
-		problem(r, "crashing CPU: no note matches the log or panic_cpu; not shown");
+		problem(r, "crashing CPU: none of the %zu notes matches the log, panic_cpu or the "
+			   "kexec path; registers not shown", np);
 		free(pr);
 		return;
 	}
@@ -434,7 +452,8 @@ kd_err *kd_report_build(struct kd_dump *d, struct kd_report **out)
 	make_signature(r);
 	*out = r;
 	if (!r->have_log && !r->have_cpu)
-		return kd_err_new(EINVAL, "neither the log nor any CPU's registers could be read");
+		return kd_err_new(EINVAL, "neither the log nor the crashing CPU's registers could be "
+					  "found");
 	return NULL;
 }
 

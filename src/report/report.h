@@ -41,7 +41,7 @@ struct kd_report {
 	int have_crashtime;
 	uint64_t crashtime;
 	size_t ncpus; /* NT_PRSTATUS notes */
-	uint64_t page_size, max_pfn, ram_pages;
+	uint64_t page_size, max_pfn, ram_pages, held_pages;
 	int have_ram;
 
 	/* the log */
