@@ -14,6 +14,7 @@ extern const unsigned kd_applet_count;
 
 /* Applet entry points (cli/<applet>.c). */
 int kd_vmcore_dmesg_main(int argc, char **argv);
+int kd_makedumpfile_main(int argc, char **argv);
 int kd_report_main(int argc, char **argv);
 int kd_kexec_main(int argc, char **argv);
 

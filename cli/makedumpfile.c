@@ -217,8 +217,6 @@ int kd_makedumpfile_main(int argc, char **argv)
 	}
 	if (elf && ncodecs)
 		return bad_usage("%s", "-E writes an ELF dump: it cannot be compressed (-c/-l/-p/-z)");
-	if (elf)
-		return bad_usage("%s", "-E (ELF output) is not built yet");
 	if (flat ? nargs != 1 : nargs != 2)
 		return bad_usage("%s", flat ? "-F takes VMCORE only (the dump goes to stdout)"
 					    : "VMCORE and DUMPFILE are needed");
@@ -231,6 +229,7 @@ int kd_makedumpfile_main(int argc, char **argv)
 	if (e)
 		return fail(e, (int)msglevel);
 	o.progress = (msglevel & ML_PROGRESS) != 0;
+	o.elf = elf;
 
 	int fd = 1;
 	if (!flat && !o.dry_run) {
@@ -256,9 +255,9 @@ int kd_makedumpfile_main(int argc, char **argv)
 	kd_dump_close(in);
 	if (e) {
 		e = kd_err_wrap(e, "writing %s", dumpfile);
-		if (!flat && !o.dry_run && (msglevel & ML_ERROR))
-			fprintf(stderr, "makedumpfile: %s is incomplete: its header says so\n",
-				dumpfile);
+		if (!flat && !o.dry_run && !elf && (msglevel & ML_ERROR))
+			fprintf(stderr, "makedumpfile: %s is not a complete dump (if its header was "
+				"written, it is marked incomplete)\n", dumpfile);
 		return fail(e, (int)msglevel);
 	}
 	if (stats || (msglevel & ML_REPORT))

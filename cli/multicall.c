@@ -12,7 +12,8 @@
 
 const struct kd_applet kd_applets[] = {
 	{ "kexec", "load a kernel for reboot (-l/-e) or for panic (-p)", kd_kexec_main },
-	{ "makedumpfile", "filter and compress /proc/vmcore into a dump file", NULL },
+	{ "makedumpfile", "filter and compress /proc/vmcore into a dump file",
+	  kd_makedumpfile_main },
 	{ "vmcore-dmesg", "print the dead kernel's log from a dump", kd_vmcore_dmesg_main },
 	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },
 	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", NULL },

@@ -16,6 +16,8 @@
  * per cycle beyond it. */
 #define DEFAULT_KEEP_BITMAP_MAX (64ull << 20)
 
+static kd_err *drop_zero_pages(struct kd_collector *c, struct kd_collect_stats *st);
+
 int kd_collect_excludes(unsigned level, enum kd_page_class c)
 {
 	switch (c) {
@@ -73,6 +75,11 @@ kd_err *kd_collect_cycle(struct kd_collector *c, uint64_t i, struct kd_collect_s
 				st->unknown++;
 		}
 	}
+	if (st && c->o.elf && (c->o.dump_level & KD_DL_ZERO)) {
+		kd_err *ze = drop_zero_pages(c, st);
+		if (ze)
+			return ze;
+	}
 	if (st) {
 		for (uint64_t b = 0; b < bytes; b++)
 			st->exists += (uint64_t)__builtin_popcount(c->exists[b]);
@@ -80,6 +87,42 @@ kd_err *kd_collect_cycle(struct kd_collector *c, uint64_t i, struct kd_collect_s
 			memcpy(c->keep_exists + i * (c->cycle / 8), c->exists, bytes);
 			memcpy(c->keep + i * (c->cycle / 8), c->dump, bytes);
 		}
+	}
+	return NULL;
+}
+
+/* An ELF dump has no shared zero page: zero pages must be known before the headers, so pass 1
+ * reads the cycle's dumpable pages and leaves the zero ones out. */
+#define ZBATCH 256
+static kd_err *drop_zero_pages(struct kd_collector *c, struct kd_collect_stats *st)
+{
+	if (!c->zbuf && !(c->zbuf = malloc((size_t)ZBATCH * c->ps)))
+		return kd_err_new(ENOMEM, "allocating the zero-page check buffer");
+	uint64_t n = c->cend - c->cstart;
+	memset(c->zero, 0, (size_t)((n + 7) / 8));
+	for (uint64_t i = 0; i < n;) {
+		if (!(c->dump[i / 8] & (1u << (i % 8)))) {
+			i++;
+			continue;
+		}
+		uint64_t run = 1;
+		while (i + run < n && run < ZBATCH && (c->dump[(i + run) / 8] & (1u << ((i + run) % 8))))
+			run++;
+		kd_err *e = kd_dump_read_pages(c->in, c->cstart + i, (size_t)run, c->zbuf);
+		if (e)
+			return kd_err_wrap(e, "checking pages for zeros");
+		for (uint64_t k = 0; k < run; k++) {
+			const uint64_t *q = (const uint64_t *)(const void *)(c->zbuf + k * c->ps);
+			uint64_t acc = 0;
+			for (size_t w = 0; w < c->ps / 8; w++)
+				acc |= q[w];
+			if (!acc) {
+				c->dump[(i + k) / 8] &= (uint8_t)~(1u << ((i + k) % 8));
+				c->zero[(i + k) / 8] |= (uint8_t)(1u << ((i + k) % 8));
+				st->zero++;
+			}
+		}
+		i += run;
 	}
 	return NULL;
 }
@@ -123,11 +166,12 @@ static kd_err *setup(struct kd_collector *c, struct kd_dump *in, const struct kd
 	c->held = malloc(bytes);
 	c->dump = malloc(bytes);
 	c->cls = malloc((size_t)cyc);
-	if (!c->exists || !c->held || !c->dump || !c->cls)
+	c->zero = calloc(1, bytes);
+	if (!c->exists || !c->held || !c->dump || !c->cls || !c->zero)
 		return kd_err_new(ENOMEM, "allocating cycle buffers (%llu pfns)",
 				  (unsigned long long)cyc);
 	uint64_t keep_max = o->keep_bitmap_max ? o->keep_bitmap_max : DEFAULT_KEEP_BITMAP_MAX;
-	if (c->ncycles * bytes * 2 <= keep_max) {
+	if (c->ncycles * bytes * 2 <= keep_max && !o->elf) {
 		c->keep = malloc(c->ncycles * bytes);
 		c->keep_exists = malloc(c->ncycles * bytes);
 		if (!c->keep || !c->keep_exists) { /* fine: recompute instead */
@@ -148,6 +192,8 @@ static void teardown(struct kd_collector *c)
 	free(c->cls);
 	free(c->keep);
 	free(c->keep_exists);
+	free(c->zbuf);
+	free(c->zero);
 }
 
 /* init_uts_ns's six fields, for the header (crash compares the release with its vmlinux). */
@@ -186,14 +232,71 @@ static int count_cpus(struct kd_dump *in)
 	return cpus;
 }
 
+/* ELF output: the kept runs must be known before the headers. The writer is made before
+ * pass 1, which hands it each cycle's dumped pages (data) and zero pages (read as zeros). */
+static kd_err *elf_new(struct kd_collector *c, struct kd_elfout **ewp)
+{
+	size_t nb;
+	const void *notes = kd_dump_note_blob(c->in, &nb);
+	struct kd_elfout_meta m = { .page_size = c->ps, .machine = 62 /* EM_X86_64 */,
+				    .notes = notes, .notes_len = nb };
+	struct kd_elfout *ew;
+	kd_err *e = kd_elfout_new(&m, &ew);
+	if (e)
+		return e;
+	/* the input's mappings in its order: the kernel text's first, as /proc/vmcore has it */
+	size_t nmaps = kd_dump_maps(c->in, NULL, 0);
+	struct kd_dump_map *maps = calloc(nmaps ? nmaps : 1, sizeof(*maps));
+	if (!maps)
+		e = kd_err_new(ENOMEM, "ELF output: %zu maps", nmaps);
+	else
+		kd_dump_maps(c->in, maps, nmaps);
+	for (size_t i = 0; !e && i < nmaps; i++)
+		e = kd_elfout_map(ew, maps[i].paddr, maps[i].len, maps[i].vaddr);
+	free(maps);
+	if (e) {
+		kd_elfout_free(ew);
+		return e;
+	}
+	*ewp = ew;
+	return NULL;
+}
+
+static kd_err *elf_add_cycle(struct kd_collector *c, struct kd_elfout *ew)
+{
+	int zeros = (c->o.dump_level & KD_DL_ZERO) != 0;
+	for (uint64_t p = c->cstart; p < c->cend; p++) {
+		uint64_t i = p - c->cstart;
+		if (!(i & 7) && !c->dump[i / 8] && (!zeros || !c->zero[i / 8]) && p + 8 <= c->cend) {
+			p += 7;
+			continue;
+		}
+		kd_err *e = NULL;
+		if (c->dump[i / 8] & (1u << (i & 7)))
+			e = kd_elfout_add_run(ew, p, 1);
+		else if (zeros && (c->zero[i / 8] & (1u << (i & 7))))
+			e = kd_elfout_add_zero(ew, p, 1);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
 kd_err *kd_collect(struct kd_dump *in, struct kd_sink *out, const struct kd_collect_opts *o,
 		   struct kd_collect_stats *st)
 {
 	struct kd_collector c = { 0 };
+	struct kd_elfout *ew = NULL;
 	kd_err *e = setup(&c, in, o, st);
-	for (uint64_t i = 0; !e && i < c.ncycles; i++)
+	if (!e && o->elf)
+		e = elf_new(&c, &ew);
+	for (uint64_t i = 0; !e && i < c.ncycles; i++) {
 		e = kd_collect_cycle(&c, i, st);
+		if (!e && ew)
+			e = kd_err_wrap(elf_add_cycle(&c, ew), "ELF output");
+	}
 	if (e) {
+		kd_elfout_free(ew);
 		teardown(&c);
 		return kd_err_wrap(e, "classifying pages");
 	}
@@ -202,12 +305,14 @@ kd_err *kd_collect(struct kd_dump *in, struct kd_sink *out, const struct kd_coll
 	if (st->unknown)
 		kd_warn("%llu pages could not be classified and are kept: %s",
 			(unsigned long long)st->unknown, st->problem);
-	uint64_t dumpable = st->held;
+	uint64_t dumpable = st->held - st->zero * (o->elf != 0);
 	for (int k = 0; k < KD_PAGE_NCLASSES; k++)
 		dumpable -= st->excluded[k];
 
 	struct kd_kdump *w = NULL;
-	if (!o->dry_run) {
+	if (!o->dry_run && ew)
+		e = kd_err_wrap(kd_elfout_begin(ew, out), "ELF output");
+	else if (!o->dry_run) {
 		struct kd_kdump_meta m = {
 			.page_size = c.ps,
 			.max_mapnr = c.max_pfn,
@@ -232,6 +337,7 @@ kd_err *kd_collect(struct kd_dump *in, struct kd_sink *out, const struct kd_coll
 	}
 	if (!e) {
 		c.w = w;
+		c.ew = o->dry_run ? NULL : ew;
 		kd_progress_begin(&c.progress, "Copying data", dumpable, 0);
 		if (!o->progress)
 			c.progress.out = NULL;
@@ -240,7 +346,10 @@ kd_err *kd_collect(struct kd_dump *in, struct kd_sink *out, const struct kd_coll
 	}
 	if (!e && w)
 		e = kd_kdump_finish(w);
+	if (!e && ew)
+		e = kd_elfout_finish(ew);
 	kd_kdump_free(w);
+	kd_elfout_free(ew);
 	teardown(&c);
 	return e;
 }

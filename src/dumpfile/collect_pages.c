@@ -161,6 +161,19 @@ static kd_err *put(struct kd_collector *c, struct batch *b)
 	if (b->has_bm && c->w)
 		e = kd_kdump_bitmaps(c->w, b->cstart, b->cend, b->bm1, b->bm2);
 	size_t bound = bound_of(c);
+	if (c->o.elf) { /* raw pages; zero ones were counted and left out in pass 1 */
+		for (unsigned k = 0; !e && k < b->n; k++) {
+			if (b->kind[k] == PAGE_ZERO)
+				continue;
+			st->dumped++;
+			st->raw++;
+			st->data_bytes += c->ps;
+			if (c->ew)
+				e = kd_elfout_page(c->ew, b->data + (size_t)k * c->ps);
+		}
+		kd_progress_update(&c->progress, st->dumped);
+		return e;
+	}
 	for (unsigned k = 0; !e && k < b->n; k++) {
 		st->dumped++;
 		switch (b->kind[k]) {

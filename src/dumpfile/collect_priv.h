@@ -5,6 +5,7 @@
 
 #include "base/progress.h"
 #include "dumpfile/collect.h"
+#include "dumpfile/elfout.h"
 #include "dumpfile/kdump.h"
 
 struct kd_collector {
@@ -12,13 +13,16 @@ struct kd_collector {
 	struct kd_mm *mm;
 	struct kd_collect_opts o;
 	struct kd_collect_stats *st;
-	struct kd_kdump *w;          /* NULL: dry run */
+	struct kd_kdump *w;          /* kdump-compressed output (NULL: dry run or ELF) */
+	struct kd_elfout *ew;        /* ELF output */
+	uint8_t *zbuf;               /* ELF pass 1: pages read for the zero check */
 	struct kd_progress progress;
 	uint32_t ps;
 	uint64_t max_pfn, cycle, ncycles;
 	/* the current cycle [cstart, cend) */
 	uint64_t cstart, cend;
 	uint8_t *exists, *held, *dump, *cls;
+	uint8_t *zero;               /* ELF, pass 1: the cycle's zero pages (left out of `dump`) */
 	/* all cycles' bitmaps between the passes, when they are small enough (else NULL) */
 	uint8_t *keep, *keep_exists;
 };

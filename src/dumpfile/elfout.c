@@ -8,7 +8,8 @@
 
 #define DATA_BUF (2u << 20)
 
-struct run { uint64_t pfn, n; };
+/* n pages of data, then `zeros` pages that read as zero (memsz past filesz) */
+struct run { uint64_t pfn, n, zeros; };
 struct map { uint64_t paddr, len, vaddr; };
 
 struct kd_elfout {
@@ -88,7 +89,10 @@ kd_err *kd_elfout_add_run(struct kd_elfout *w, uint64_t pfn, uint64_t n)
 			return kd_err_new(EINVAL, "ELF writer: run at pfn %#llx after one ending at "
 					  "%#llx (runs must increase)", (unsigned long long)pfn,
 					  (unsigned long long)(last->pfn + last->n));
-		if (pfn == last->pfn + last->n) {
+		if (pfn < last->pfn + last->n + last->zeros)
+			return kd_err_new(EINVAL, "ELF writer: run at pfn %#llx inside zero pages",
+					  (unsigned long long)pfn);
+		if (pfn == last->pfn + last->n && !last->zeros) {
 			last->n += n;
 			w->pages += n;
 			return NULL;
@@ -97,8 +101,36 @@ kd_err *kd_elfout_add_run(struct kd_elfout *w, uint64_t pfn, uint64_t n)
 	kd_err *e = grow((void **)&w->runs, &w->runs_cap, w->nruns, sizeof(*w->runs));
 	if (e)
 		return e;
-	w->runs[w->nruns++] = (struct run){ pfn, n };
+	w->runs[w->nruns++] = (struct run){ pfn, n, 0 };
 	w->pages += n;
+	return NULL;
+}
+
+kd_err *kd_elfout_add_zero(struct kd_elfout *w, uint64_t pfn, uint64_t n)
+{
+	if (w->sink)
+		return kd_err_new(EINVAL, "ELF writer: zero pages after the headers were written");
+	if (!n)
+		return NULL;
+	if (pfn + n < pfn || pfn + n > UINT64_MAX / w->page_size)
+		return kd_err_new(EINVAL, "ELF writer: %llu zero pages at pfn %#llx",
+				  (unsigned long long)n, (unsigned long long)pfn);
+	if (w->nruns) {
+		struct run *last = &w->runs[w->nruns - 1];
+		uint64_t end = last->pfn + last->n + last->zeros;
+		if (pfn < end)
+			return kd_err_new(EINVAL, "ELF writer: zero pages at pfn %#llx after a run "
+					  "ending at %#llx", (unsigned long long)pfn,
+					  (unsigned long long)end);
+		if (pfn == end) {
+			last->zeros += n;
+			return NULL;
+		}
+	}
+	kd_err *e = grow((void **)&w->runs, &w->runs_cap, w->nruns, sizeof(*w->runs));
+	if (e)
+		return e;
+	w->runs[w->nruns++] = (struct run){ pfn, 0, n };
 	return NULL;
 }
 
@@ -164,22 +196,25 @@ static uint64_t build_loads(const struct kd_elfout *w, Elf64_Phdr *ph, uint64_t 
 {
 	uint64_t count = 0, off = data_off, ps = w->page_size;
 	for (size_t r = 0; r < w->nruns; r++) {
+		/* data [a, b), then zero pages to z: a segment's file part ends at b */
 		uint64_t a = w->runs[r].pfn * ps, b = a + w->runs[r].n * ps;
-		while (a < b) {
+		uint64_t z = b + w->runs[r].zeros * ps;
+		while (a < z) {
 			uint64_t until;
 			const struct map *m = map_at(w, a, &until);
-			uint64_t end = until < b ? until : b;
+			uint64_t end = until < z ? until : z;
 			/* keep segments whole pages: a map edge inside a page moves to its end */
 			end = (end + ps - 1) / ps * ps;
-			if (end > b || end <= a)
-				end = b;
+			if (end > z || end <= a)
+				end = z;
+			uint64_t filesz = end < b ? end - a : (a < b ? b - a : 0);
 			if (ph)
 				ph[count] = (Elf64_Phdr){
 					.p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
 					.p_offset = off, .p_vaddr = m ? m->vaddr + (a - m->paddr) : 0,
-					.p_paddr = a, .p_filesz = end - a, .p_memsz = end - a };
+					.p_paddr = a, .p_filesz = filesz, .p_memsz = end - a };
 			count++;
-			off += end - a;
+			off += filesz;
 			a = end;
 		}
 	}

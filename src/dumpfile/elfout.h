@@ -15,7 +15,8 @@
  *   kd_elfout_finish                       checks the count, finishes the sink
  *
  * A PT_LOAD covers a run of consecutive kept pfns; excluded pages split segments, nothing of
- * them is written (filesz == memsz for every segment). A segment's vaddr comes from the map
+ * them is written. Zero pages are kept without their bytes: they end a segment as memsz past
+ * filesz, which every ELF reader reads as zeros. A segment's vaddr comes from the map
  * covering its first page (vaddr + (paddr - map paddr)), or is 0 where none does; segments are
  * also split where the covering map changes. Where maps overlap (an input's kernel-text PT_LOAD
  * and its direct map), the first one given wins: pass the kernel-text mapping first, as
@@ -44,6 +45,9 @@ kd_err *kd_elfout_map(struct kd_elfout *w, uint64_t paddr, uint64_t len, uint64_
 /* Pass 1: pfns [pfn, pfn + n) are kept. Calls come in increasing pfn order; touching runs
  * merge. */
 kd_err *kd_elfout_add_run(struct kd_elfout *w, uint64_t pfn, uint64_t n);
+/* Pass 1: pfns [pfn, pfn + n) are zero pages: they read as zero (a segment's memsz past its
+ * filesz) and pass 2 does not deliver them. After the run they follow, or on their own. */
+kd_err *kd_elfout_add_zero(struct kd_elfout *w, uint64_t pfn, uint64_t n);
 /* Pass 1 from a bitmap: bit i (LSB first) set = pfn start+i kept, for pfns [start, end). */
 kd_err *kd_elfout_add_bitmap(struct kd_elfout *w, uint64_t start, uint64_t end,
 			     const uint8_t *bm);

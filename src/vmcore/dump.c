@@ -165,6 +165,20 @@ int kd_dump_level(const struct kd_dump *d, uint32_t *level)
 int kd_dump_incomplete(const struct kd_dump *d) { return d->incomplete; }
 const struct kd_vmcoreinfo *kd_dump_vmcoreinfo(const struct kd_dump *d) { return d->vmcoreinfo; }
 
+size_t kd_dump_maps(const struct kd_dump *d, struct kd_dump_map *out, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; d->core.phdrs && i < d->core.phnum; i++) {
+		const struct kd_elf_phdr *p = &d->core.phdrs[i];
+		if (p->type != PT_LOAD)
+			continue;
+		if (n < max)
+			out[n] = (struct kd_dump_map){ p->paddr, p->vaddr, p->memsz };
+		n++;
+	}
+	return n;
+}
+
 const void *kd_dump_note_blob(const struct kd_dump *d, size_t *len)
 {
 	*len = d->note_len;

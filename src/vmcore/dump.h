@@ -43,6 +43,14 @@ size_t kd_dump_notes(const struct kd_dump *d, const struct kd_note **notes);
 /* All notes as one blob, as the dump stores them (writers copy it verbatim). */
 const void *kd_dump_note_blob(const struct kd_dump *d, size_t *len);
 
+/* The dump's own virtual mappings (an ELF dump's PT_LOADs, in file order; none for formats
+ * without them), for writers that keep them: crash finds phys_base from the kernel text's. */
+struct kd_dump_map {
+	uint64_t paddr, vaddr, len;
+};
+/* Fills up to max maps; returns how many there are. */
+size_t kd_dump_maps(const struct kd_dump *d, struct kd_dump_map *out, size_t max);
+
 /* Page-frame view, for the collector (which works through the pfn space in cycles).
  * page_size: VMCOREINFO's PAGESIZE, else the format's own, else 4096. max_pfn: one past the
  * highest page frame the dump describes. */
