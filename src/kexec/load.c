@@ -43,9 +43,9 @@ static kd_err *check_type(const char *type, const struct kd_kernel_image *img)
 	int bz = !strcmp(type, "bzImage64") || !strcmp(type, "bzImage");
 	int elf = !strcmp(type, "elf-x86_64") || !strcmp(type, "elf-x86");
 	if (!bz && !elf)
-		return kd_err_new(EINVAL, "Unsupported kernel type %s (bzImage64, elf-x86_64)", type);
+		return kd_err_new(0, "Unsupported kernel type %s (bzImage64, elf-x86_64)", type);
 	if ((bz && img->kind != KD_IMAGE_BZIMAGE) || (elf && img->kind != KD_IMAGE_ELF_VMLINUX))
-		return kd_err_new(EINVAL, "Wrong file type %s, file matches type %s", type,
+		return kd_err_new(0, "Wrong file type %s, file matches type %s", type,
 				  img->kind == KD_IMAGE_BZIMAGE ? "bzImage64" : "elf-x86_64");
 	return NULL;
 }
@@ -166,8 +166,10 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 		 img.kind == KD_IMAGE_BZIMAGE ? img.bz.kernel_version : "");
 	int initrd_fd = -1;
 	uint64_t initrd_size = 0;
-	if (rq->type && (e = check_type(rq->type, &img)))
+	if (rq->type && (e = check_type(rq->type, &img))) {
+		e = kd_err_wrap(e, "kernel %s", rq->kernel);
 		goto out;
+	}
 	if (rq->syscall == KD_KEXEC_CLASSIC) {
 		e = classic_needed(res, rq->kernel, kd_err_new(0, "-c asks for kexec_load"));
 		goto out;
