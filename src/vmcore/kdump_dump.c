@@ -10,8 +10,8 @@
  * QEMU's files (dump-guest-memory -z/-l/-s; QEMU 7.2 writes them flattened) differ from
  * makedumpfile's: dump_level 1, bitmaps sized for the whole guest-physical space, and a sub
  * header phys_base that QEMU parsed from VMCOREINFO's decimal NUMBER(phys_base) as hex. The
- * address translation therefore takes phys_base from VMCOREINFO when it is there (x86_64.c);
- * the sub header's value is only the fallback. */
+ * address translation takes phys_base from VMCOREINFO (x86_64.c), never from the sub
+ * header. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
