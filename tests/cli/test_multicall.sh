@@ -16,7 +16,7 @@ done
 ver=$("$bin" --version)
 check "--version prints the version" sh -c "printf '%s' '$ver' | grep -q '^kdumpkit [0-9][0-9.]* (zlib'"
 check "static executable" sh -c "file -L '$bin' | grep -q 'statically linked' || [ -n \"\$KD_DYNAMIC_OK\" ]"
-for a in makedumpfile kdumpctl; do
+for a in kdumpctl; do
   so=$("$dir/$a" -p 2>/tmp/kd-mc-$$); rc=$?
   check "$a via symlink: not built yet, exit 2" [ $rc -eq 2 ]
   check "$a via symlink: says so on stderr" grep -q "applet '$a' is not built yet" /tmp/kd-mc-$$
@@ -40,6 +40,17 @@ so=$("$bin" vmcore-dmesg /nonexistent/dump 2>/tmp/kd-mc-$$); rc=$?
 check "vmcore-dmesg on a missing file: exit 1" [ $rc -eq 1 ]
 check "vmcore-dmesg on a missing file: names it" grep -q "^vmcore-dmesg: .*/nonexistent/dump" /tmp/kd-mc-$$
 check "vmcore-dmesg on a missing file: no stdout" [ -z "$so" ]
+# makedumpfile: usage and conflicting options exit 1 with a message, as makedumpfile does
+for args in "" "-c -l a b" "-d 32 a b" "--frob a b" "-E -c a b" "a" "-R" "--num-threads x a b"; do
+  # shellcheck disable=SC2086
+  so=$("$dir/makedumpfile" $args 2>/tmp/kd-mc-$$); rc=$?
+  check "makedumpfile '$args': usage error, exit 1" [ $rc -eq 1 ]
+  check "makedumpfile '$args': says why" grep -q "^makedumpfile: " /tmp/kd-mc-$$
+  check "makedumpfile '$args': no stdout" [ -z "$so" ]
+done
+so=$("$bin" makedumpfile -l -d 31 /nonexistent/vmcore /tmp/kd-mc-out-$$ 2>/tmp/kd-mc-$$); rc=$?
+check "makedumpfile on a missing vmcore: exit 1, names it" sh -c "[ $rc -eq 1 ] && grep -q /nonexistent/vmcore /tmp/kd-mc-$$"
+check "makedumpfile on a missing vmcore: no dump left" [ ! -e /tmp/kd-mc-out-$$ ]
 "$bin" frobnicate 2>/tmp/kd-mc-$$; rc=$?
 check "unknown applet exits 1" [ $rc -eq 1 ]
 check "unknown applet is named" grep -q "unknown applet 'frobnicate'" /tmp/kd-mc-$$
