@@ -11,7 +11,9 @@
     files (every codec), a flattened stream and an ELF dump (-E): makedumpfile --dump-dmesg must
     read them and print the log it prints for the ELF (snappy/zstd only where makedumpfile was
     built with them), our reader must read them back page for page, and on 6.1 crash 8.0.2 with
-    the -dbg vmlinux must open them (`sys` and `log` identical to crash on the ELF).
+    the -dbg vmlinux must open them (`sys` and `log` identical to crash on the ELF), and drgn
+    (python3-drgn, through libkdumpfile for kdump files) must read the same uts, tasks and printk
+    records from them as from the ELF (tests/lab/drgn_probe.py).
 
 Each check prints one "ok"/"FAIL" line; the script ends with "formats: N passed, N failed".
 """
@@ -163,6 +165,13 @@ def main():
                 rc, crash_ref, secs, err = crash_session(vmlinux, elf, work)
                 c.check(f"{name}: crash on the ELF", rc == 0 and "PANIC:" in crash_ref,
                         f"{secs:.1f}s {err}")
+            drgn_ref = None
+            if os.path.exists(vmlinux) and os.path.exists("/usr/bin/python3"):
+                p, secs = run(["/usr/bin/python3", os.path.join(HERE, "drgn_probe.py"), vmlinux,
+                               elf])
+                if c.check(f"{name}: drgn on the ELF", p.returncode == 0,
+                           f"{secs:.1f}s " + p.stderr.decode(errors="replace")[-200:]):
+                    drgn_ref = p.stdout
             ours = [("zlib", ["-c", "zlib"]), ("lzo", ["-c", "lzo"]),
                     ("snappy", ["-c", "snappy"]), ("zstd", ["-c", "zstd"]),
                     ("none", ["-c", "none"]), ("flattened lzo", ["-F", "-c", "lzo"]),
@@ -183,7 +192,7 @@ def main():
                     readable = os.path.join(work, "ours-r.kd")
                     if os.path.exists(readable):
                         os.unlink(readable)
-                    with open(out, "rb") as fi, open(readable, "wb") as fo:
+                    with open(out, "rb") as fi:
                         p = subprocess.run(["makedumpfile", "-R", readable], stdin=fi,
                                            capture_output=True)
                     c.check(f"{name}: makedumpfile -R on our flattened stream",
@@ -210,6 +219,12 @@ def main():
                     c.check(f"{name}: makedumpfile --dump-dmesg on our {tag}",
                             got is not None and got == ref_md,
                             err or f"{len(got.splitlines()) if got else 0} lines")
+                if drgn_ref is not None:
+                    p, secs = run(["/usr/bin/python3", os.path.join(HERE, "drgn_probe.py"),
+                                   vmlinux, readable])
+                    c.check(f"{name}: drgn (libkdumpfile) on our {tag} == on the ELF",
+                            p.returncode == 0 and p.stdout == drgn_ref,
+                            f"{secs:.1f}s " + p.stderr.decode(errors="replace")[-200:])
                 if crash_ref is not None and tag in ("zlib", "lzo", "snappy", "zstd", "ELF -E"):
                     rc, text, secs, err = crash_session(vmlinux, readable, work)
                     c.check(f"{name}: crash sys+log on our {tag} == on the ELF",
