@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dumpfile/kdump.h"
@@ -349,6 +350,34 @@ static void flattened_round_trip(void)
 	CHECK(a == b && !memcmp(x, y, a));
 	free(x);
 	free(y);
+	/* -R from a pipe, as `makedumpfile -R out < stream` gets it */
+	int pfd[2];
+	CHECK(pipe(pfd) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		size_t n;
+		uint8_t *st = slurp(flat, &n);
+		for (size_t at = 0; at < n; ) {
+			ssize_t w = write(pfd[1], st + at, n - at < 777 ? n - at : 777);
+			if (w <= 0)
+				_exit(1);
+			at += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	out = open(back, O_WRONLY | O_TRUNC);
+	CHECK_OK(kd_flat_reassemble(pfd[0], "a pipe", out, back));
+	close(pfd[0]);
+	close(out);
+	int status;
+	waitpid(pid, &status, 0);
+	y = slurp(back, &b);
+	x = slurp(plain, &a);
+	CHECK(a == b && !memcmp(x, y, a));
+	free(x);
+	free(y);
 	/* a stream cut before its end marker is an error for -R */
 	in = open(flat, O_RDONLY);
 	struct stat st;
@@ -420,7 +449,7 @@ static void cut_off_dump_stays_incomplete(void)
 static void misuse_is_refused(void)
 {
 	char *path = tmpfile_path();
-	int fd = open(path, O_WRONLY | O_TRUNC);
+	int fd = open(path, O_RDWR | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
 	struct kd_kdump_meta m = { .page_size = PS, .max_mapnr = 64, .num_dumpable = 2,
@@ -440,6 +469,18 @@ static void misuse_is_refused(void)
 	CHECK_FAILS(kd_kdump_finish(w));                     /* one page missing */
 	kd_kdump_free(w);
 	CHECK_U64(status_of(path), KD_DH_COMPRESSED_ZLIB | KD_DH_COMPRESSED_INCOMPLETE);
+	/* more than 2^32 pfns: the header's 32-bit max_mapnr saturates, max_mapnr_64 holds it */
+	m.max_mapnr = (1ULL << 32) + 8;
+	w = NULL;
+	CHECK_OK(kd_kdump_begin(s, &m, &w));
+	kd_kdump_free(w);
+	struct kd_disk_dump_header dh;
+	struct kd_kdump_sub_header kh;
+	CHECK(pread(fd, &dh, sizeof(dh), 0) == sizeof(dh));
+	CHECK(pread(fd, &kh, sizeof(kh), PS) == sizeof(kh));
+	CHECK_U64(dh.max_mapnr, UINT32_MAX);
+	CHECK_U64(kh.max_mapnr_64, (1ULL << 32) + 8);
+	CHECK_U64(dh.bitmap_blocks, 2 * ((1ULL << 32) / (PS * 8) + 1));
 	CHECK_FAILS(kd_kdump_begin(s, &(struct kd_kdump_meta){ .page_size = 3000,
 							       .max_mapnr = 8 }, &w));
 	kd_sink_free(s);
