@@ -11,14 +11,18 @@ check(vmcore_path, probe_path) runs tests/mm/lab-classify on one lab vmcore and 
                  anonymous memory it allocated (serial log: "KDLAB: workload ready anon=NM")
                  classified USER, the page cache it wrote classified CACHE, and the classes
                  adding up to the pages the dump has.
-Every fixture: the classes add up to the pages the dump has, and none is unknown.
+Every fixture: the classes add up to the pages the dump has, and none is unknown; and, page by
+page, the workload's own pages are found by their content (lab-memfill's random pages are an
+xorshift stream this script regenerates) and must be USER (anonymous) or CACHE (tmpfs files).
 
   python3 tests/lab/check_mm.py [PROBE [VMCORE...]]
 """
 import glob
 import json
+import mmap
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -39,11 +43,17 @@ TOLERANCE = 0.005
 
 
 def run_probe(vmcore, probe):
-    cmd = [probe, vmcore]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        return None, (p.stderr.strip() or 'exit %d' % p.returncode)
-    return json.loads(p.stdout), None
+    """The probe's JSON, with 'classes': the class of every pfn (bytes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cls = os.path.join(tmp, 'classes')
+        p = subprocess.run([probe, '--classes', cls, vmcore], capture_output=True, text=True,
+                           timeout=600)
+        if p.returncode != 0:
+            return None, (p.stderr.strip() or 'exit %d' % p.returncode)
+        r = json.loads(p.stdout)
+        with open(cls, 'rb') as f:
+            r['classes'] = f.read()
+    return r, None
 
 
 def run_makedumpfile(vmcore):
@@ -90,6 +100,98 @@ def fixture_facts(vmcore):
     return facts
 
 
+# enum kd_page_class (src/mm/pageclass.h)
+CLASS_NAMES = ['keep', 'cache', 'cache_private', 'user', 'free', 'hwpoison', 'offline',
+               'unknown', 'no_struct']
+_WORKLOAD = {}
+
+
+def workload_random_pages(anon_mb, cache_mb):
+    """{first 8 bytes: 'anon' | 'cache'} of lab-memfill's random pages (tests/lab/guest/memfill.c:
+    the cache files first, 256 pages each, then the anonymous mapping; page i of a run is random
+    when i % 3 == 2, 512 xorshift64 words from one global state)."""
+    key = (anon_mb, cache_mb)
+    if key in _WORKLOAD:
+        return _WORKLOAD[key]
+    mask = (1 << 64) - 1
+    rng = 0x9e3779b97f4a7c15
+    firsts = {}
+
+    def page():
+        nonlocal rng
+        x = rng
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        first = x
+        for _ in range(511):
+            x ^= (x << 13) & mask
+            x ^= x >> 7
+            x ^= (x << 17) & mask
+        rng = x
+        return first
+
+    left = cache_mb * 256
+    while left:
+        chunk = min(256, left)
+        for i in range(chunk):
+            if i % 3 == 2:
+                firsts[page()] = 'cache'
+        left -= chunk
+    for i in range(anon_mb * 256):
+        if i % 3 == 2:
+            firsts[page()] = 'anon'
+    _WORKLOAD[key] = firsts
+    return firsts
+
+
+def pfn_first_words(vmcore):
+    """{pfn: first 8 bytes} for every page the ELF vmcore holds whole."""
+    out = {}
+    with open(vmcore, 'rb') as f:
+        ehdr = f.read(64)
+        phoff, = struct.unpack_from('<Q', ehdr, 32)
+        phnum, = struct.unpack_from('<H', ehdr, 56)
+        f.seek(phoff)
+        raw = f.read(56 * phnum)
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            for i in range(phnum):
+                ptype, _, off, _, paddr, filesz, _, _ = struct.unpack_from('<IIQQQQQQ', raw, 56 * i)
+                if ptype != 1 or paddr % 4096:
+                    continue
+                for k in range(filesz // 4096):
+                    out[paddr // 4096 + k] = struct.unpack_from('<Q', m, off + k * 4096)[0]
+    return out
+
+
+def workload_page_checks(name, vmcore, classes, facts):
+    """The workload's random pages found in the dump, by origin, and the classes they got."""
+    firsts = workload_random_pages(facts['anon_mb'] or 0, facts['cache_mb'] or 0)
+    found = {'anon': {}, 'cache': {}}
+    for pfn, w in pfn_first_words(vmcore).items():
+        origin = firsts.get(w)
+        if origin and pfn < len(classes):
+            c = CLASS_NAMES[classes[pfn]] if classes[pfn] < len(CLASS_NAMES) else '?'
+            found[origin][c] = found[origin].get(c, 0) + 1
+    res = []
+    for origin, want_classes, mb in (('anon', ('user',), facts['anon_mb']),
+                                     ('cache', ('cache', 'cache_private'), facts['cache_mb'])):
+        if not mb:
+            continue
+        expected = mb * 256 // 3
+        got = found[origin]
+        n = sum(got.values())
+        good = sum(got.get(c, 0) for c in want_classes)
+        # the cache files' last chunk also sits in lab-memfill's buffer (anonymous): <= 85 pages
+        slack = 0.01 if origin == 'cache' else 0.001
+        res.append(('%s: workload %s pages found by content are %s' % (
+            name, origin, '/'.join(want_classes)),
+            n >= 0.9 * expected and good >= (1 - slack) * n,
+            'found %d of %d random pages; classes %s' % (
+                n, expected, ', '.join('%s %d' % kv for kv in sorted(got.items())))))
+    return res
+
+
 def class_sum(r):
     return sum(r[k] for k in ('keep', 'cache', 'cache_private', 'user', 'free', 'hwpoison',
                               'offline', 'unknown', 'no_struct'))
@@ -109,6 +211,8 @@ def check(vmcore_path, probe_path):
                     '%d unknown; problem: %r' % (r['unknown'], r['problem'])))
     facts = fixture_facts(vmcore_path)
     page_kb = 4
+    if facts['anon_mb'] or facts['cache_mb']:
+        results += workload_page_checks(name, vmcore_path, r['classes'], facts)
     if facts['release'].startswith('6.1.'):
         mdf, why = run_makedumpfile(vmcore_path)
         if mdf is None:

@@ -2,8 +2,9 @@
  * collector does, counts the zero pages (by content) among the pages no class excludes, and
  * prints one JSON object: pages per class over the pfns the dump has memory for, the zero
  * count, the first problem, and the time classification took. tests/lab/check_mm.py compares
- * it with makedumpfile.
- *   lab-classify [--cycle PFNS] DUMP */
+ * it with makedumpfile. --classes FILE also writes the class of every pfn below max_pfn, one
+ * byte each (enum kd_page_class), for per-page checks.
+ *   lab-classify [--cycle PFNS] [--classes FILE] DUMP */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,17 @@ static void print_json_str(const char *s)
 int main(int argc, char **argv)
 {
 	uint64_t cycle = 1ull << 18;
-	const char *path = NULL;
+	const char *path = NULL, *classes = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--cycle") && i + 1 < argc)
 			cycle = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--classes") && i + 1 < argc)
+			classes = argv[++i];
 		else
 			path = argv[i];
 	}
 	if (!path || !cycle) {
-		fprintf(stderr, "usage: lab-classify [--cycle PFNS] DUMP\n");
+		fprintf(stderr, "usage: lab-classify [--cycle PFNS] [--classes FILE] DUMP\n");
 		return 2;
 	}
 	struct kd_dump *d;
@@ -86,11 +89,16 @@ int main(int argc, char **argv)
 	uint8_t *pages = malloc((size_t)ZERO_BATCH * psz);
 	uint64_t n[KD_PAGE_NCLASSES] = { 0 }, total = 0, zero = 0, unread = 0;
 	double t_classify = 0;
+	FILE *out = NULL;
+	if (classes && !(out = fopen(classes, "wb")))
+		e = kd_err_errno("opening %s", classes);
 	for (uint64_t s = 0; !e && s < max_pfn; s += cycle) {
 		uint64_t end = s + cycle < max_pfn ? s + cycle : max_pfn;
 		double t = now();
 		e = kd_mm_classify(mm, s, end, cls);
 		t_classify += now() - t;
+		if (!e && out && fwrite(cls, 1, end - s, out) != end - s)
+			e = kd_err_errno("writing %s", classes);
 		if (!e)
 			e = kd_dump_pfn_bitmaps(d, s, end, exists, held);
 		for (uint64_t i = 0; !e && i < end - s;) {
@@ -123,6 +131,8 @@ int main(int argc, char **argv)
 		}
 	}
 	double t_all = now() - t0;
+	if (out && fclose(out) && !e)
+		e = kd_err_errno("writing %s", classes);
 	if (e) {
 		kd_err_print(stderr, "lab-classify", e);
 		return 1;
