@@ -320,6 +320,7 @@ class Scenario:
     script: str = ""
     crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
     extra_append: str = ""          # more first-kernel parameters (e.g. lockdown=integrity)
+    disk_files: dict = field(default_factory=dict)  # name on the lab disk -> file on the host
 
     def mem_mb(self):
         m = re.fullmatch(r"(\d+)([MG])", self.mem)
@@ -434,6 +435,9 @@ def run(sc, workdir=None, keep_disk=False):
         f.write(build_initramfs(kernel, conf, with_boot_files=True))
     disk = os.path.join(workdir, "disk.img")
     _make_disk(disk, sc.mem_mb() + 1024)
+    for name, src in sc.disk_files.items():
+        subprocess.run(["debugfs", "-w", "-R", f"write {src} {name}", disk], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     serial = os.path.join(workdir, "serial.log")
     mon = os.path.join(workdir, "monitor.sock")
     append = (f"console=ttyS0 {'crashkernel=' + sc.crashkernel + ' ' if sc.crashkernel else ''}"

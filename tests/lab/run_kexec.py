@@ -7,7 +7,8 @@ with no kexec-tools involved:
   2. reboot:  `kexec -l` with a marker on the command line, `kexec -e`; the second kernel sees
               exactly that command line (also: a first kernel booted without crashkernel=,
               where -p must refuse and -l must still work)
-  3. status:  -S / -l -S / -p -S around -l, -p, -u, -p -u and the classic-syscall unload
+  3. status:  -S / -l -S / -p -S around -l, -p, -u, -p -u and the classic-syscall unload;
+              gzip-, xz- and zstd-compressed kernels loaded through a memfd
   4. errors:  missing file, not a kernel, -c, no reservation, an initrd too big for it
   5. lockdown: under lockdown=integrity the kernel refuses Debian's (untrusted) signature;
               the load fails with that reason and never falls back to kexec_load
@@ -23,6 +24,7 @@ import argparse
 import os
 import re
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -133,6 +135,10 @@ gzip -c $K > /tmp/vmlinuz.gz
 step loadl /tmp/kexec -l /tmp/vmlinuz.gz --initrd=$I --append="console=ttyS0 x=1" -d
 step s2l /tmp/kexec -l -S
 step s2 /tmp/kexec -S
+step loadxz /tmp/kexec -d -l vmlinuz.xz --append="console=ttyS0 x=2"
+step sxz /tmp/kexec -l -S
+step loadzst /tmp/kexec -d -l vmlinuz.zst --append="console=ttyS0 x=3"
+step szst /tmp/kexec -l -S
 step u /tmp/kexec -u
 step s3l /tmp/kexec -l -S
 step s3 /tmp/kexec -S
@@ -200,10 +206,27 @@ def expect(c, st, name, step, rc, err_has=(), out_is=None, err_empty=False):
 # ---------------------------------------------------------------- 3 + 4. status and errors
 
 
+def compressed_kernels(series):
+    """The lab kernel compressed with xz and zstd on the host (busybox in the guest has
+    neither compressor), cached: {name on the lab disk: host path}."""
+    k = lab.fetch_kernel(series)
+    d = os.path.join(lab.CACHE, "kexec-images", k.release)
+    os.makedirs(d, exist_ok=True)
+    out = {}
+    for ext, cmd in (("xz", ["xz", "-0", "-T1", "-c"]), ("zst", ["zstd", "-q", "-1", "-c"])):
+        path = os.path.join(d, f"vmlinuz.{ext}")
+        if not os.path.exists(path):
+            with open(path + ".tmp", "wb") as f:
+                subprocess.run(cmd + [k.vmlinuz], stdout=f, check=True)
+            os.rename(path + ".tmp", path)
+        out[f"vmlinuz.{ext}"] = path
+    return out
+
+
 def test_status(c, series, mem, cpu):
     name = f"status-{series}-{mem}"
     sc = lab.Scenario(series=series, mem=mem, workload="idle", cpu=cpu, mode="script",
-                      script=STATUS_SCRIPT)
+                      script=STATUS_SCRIPT, disk_files=compressed_kernels(series))
     res = run(c, name, sc)
     if not res:
         return
@@ -227,6 +250,12 @@ def test_status(c, series, mem, cpu):
            err_has=("gzip-compressed",))
     expect(c, st, f"{name}: -l -S exits 1 after -l", "s2l", 1)
     expect(c, st, f"{name}: -S still exits 1", "s2", 1)
+    expect(c, st, f"{name}: -l loads an xz-compressed bzImage", "loadxz", 0,
+           err_has=("xz-compressed", "reboot kernel loaded"))
+    expect(c, st, f"{name}: -l -S exits 1 after it", "sxz", 1)
+    expect(c, st, f"{name}: -l loads a zstd-compressed bzImage", "loadzst", 0,
+           err_has=("zstd-compressed", "reboot kernel loaded"))
+    expect(c, st, f"{name}: -l -S exits 1 after it", "szst", 1)
     expect(c, st, f"{name}: -u unloads the reboot kernel", "u", 0, err_empty=True)
     expect(c, st, f"{name}: -l -S exits 0 after -u", "s3l", 0)
     expect(c, st, f"{name}: -S exits 1 after -u (capture kernel untouched)", "s3", 1)
