@@ -23,11 +23,11 @@ struct kd_arch {
 
 extern const struct kd_arch kd_arch_x86_64;
 
-/* vtop cache: recent translations by virtual page. */
-#define KD_TLB_SIZE 64
+/* vtop cache: recent leaf translations (4K, 2M or 1G), so a walk over a 2M-mapped vmemmap or
+ * the direct map costs one page walk per leaf, and reads span the whole leaf. */
+#define KD_TLB_SIZE 16
 struct kd_tlb_entry {
-	uint64_t vpage, ppage;
-	int valid;
+	uint64_t vbase, pbase, size; /* size 0: empty */
 };
 
 /* What a dump format backend provides (elf_dump.c; kdump-compressed, flattened, ...). */
@@ -66,6 +66,7 @@ struct kd_dump {
 	uint64_t pgd_paddr, phys_base, sme_mask;
 	int levels;
 	struct kd_tlb_entry tlb[KD_TLB_SIZE];
+	unsigned tlb_next;     /* round-robin victim */
 };
 
 /* Backends: fill ops, format, page_size, max_pfn, notes/vmcoreinfo (and arch, when known). */

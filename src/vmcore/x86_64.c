@@ -48,6 +48,7 @@ static kd_err *x86_init(struct kd_dump *d)
 		d->sme_mask = (uint64_t)n;
 	kd_err_free(e);
 	memset(d->tlb, 0, sizeof(d->tlb));
+	d->tlb_next = 0;
 	return NULL;
 }
 
@@ -61,12 +62,13 @@ static kd_err *read_entry(struct kd_dump *d, uint64_t table, unsigned idx, uint6
 
 static kd_err *x86_vtop(struct kd_dump *d, uint64_t vaddr, uint64_t *paddr, uint64_t *room)
 {
-	uint64_t vpage = vaddr >> 12;
-	struct kd_tlb_entry *t = &d->tlb[vpage % KD_TLB_SIZE];
-	if (t->valid && t->vpage == vpage) {
-		*paddr = (t->ppage << 12) | (vaddr & 0xfff);
-		*room = 0x1000 - (vaddr & 0xfff);
-		return NULL;
+	for (unsigned i = 0; i < KD_TLB_SIZE; i++) {
+		const struct kd_tlb_entry *t = &d->tlb[i];
+		if (vaddr - t->vbase < t->size) {
+			*paddr = t->pbase + (vaddr - t->vbase);
+			*room = t->size - (vaddr - t->vbase);
+			return NULL;
+		}
 	}
 	/* canonical: bits above the top level's reach must copy its top bit */
 	unsigned vbits = d->levels == 5 ? 57 : 48;
@@ -93,11 +95,10 @@ static kd_err *x86_vtop(struct kd_dump *d, uint64_t vaddr, uint64_t *paddr, uint
 			base &= ~(size - 1);
 			*paddr = base | (vaddr & (size - 1));
 			*room = size - (vaddr & (size - 1));
-			if (*room > 0x1000 - (vaddr & 0xfff))
-				*room = 0x1000 - (vaddr & 0xfff); /* cache by 4K page */
-			t->vpage = vpage;
-			t->ppage = *paddr >> 12;
-			t->valid = 1;
+			struct kd_tlb_entry *t = &d->tlb[d->tlb_next++ % KD_TLB_SIZE];
+			t->vbase = vaddr & ~(size - 1);
+			t->pbase = base;
+			t->size = size;
 			return NULL;
 		}
 		table = base;
