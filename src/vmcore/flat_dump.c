@@ -13,9 +13,10 @@
 #include "vmcore/dump_priv.h"
 #include "vmcore/kdump_format.h"
 
-/* More records than this is not a dump makedumpfile or QEMU writes (they write MiB-sized
- * records); a hostile stream of tiny records stops here. */
-#define MAX_RECORDS (64u << 20)
+/* More records than this is not a dump makedumpfile or QEMU writes (their data records are
+ * tens of KiB to MiBs: a 17 MB dump has ~540); a hostile stream of tiny records stops here,
+ * before the index (32 bytes a record) passes 512 MiB. */
+#define MAX_RECORDS (16u << 20)
 
 struct flat_piece {
 	uint64_t off, len;  /* bytes [off, off + len) of the dump */
