@@ -168,7 +168,8 @@ step ckr /tmp/kexec --print-ckr-size
 step noreserve /tmp/kexec -p $K --initrd=$I --append="$A"
 step s0 /tmp/kexec -S
 step nothing /tmp/kexec -e
-step loadl /tmp/kexec -l $K --initrd=$I --append="console=ttyS0 panic=1 loglevel=6 MARKER"
+step loadl /tmp/kexec -d -l $K --initrd=$I --append="console=ttyS0 panic=1 loglevel=6 MARKER"
+dmesg > dmesg.txt
 step s1l /tmp/kexec -l -S
 '''.replace("MARKER", MARKER)
 
@@ -362,7 +363,12 @@ def test_reboot(c, series, mem, cpu):
     expect(c, st, f"{name}: -S exits 0", "s0", 0)
     expect(c, st, f"{name}: -e with nothing loaded refuses", "nothing", 1,
            err_has=("Nothing has been loaded",))
-    expect(c, st, f"{name}: -l loads without any reservation", "loadl", 0, err_empty=True)
+    expect(c, st, f"{name}: -l loads without any reservation", "loadl", 0,
+           err_has=("reboot kernel loaded",))
+    # 6.8 and later take KEXEC_FILE_DEBUG (-d): no retry, and the kernel logs the placement
+    c.check(f"{name}: -d passes KEXEC_FILE_DEBUG and the kernel logs where segments went",
+            "does not take KEXEC_FILE_DEBUG" not in st.err("loadl") and
+            "Loaded purgatory at 0x" in st.text("dmesg.txt"), _grep(st.text("dmesg.txt"), "kexec"))
     expect(c, st, f"{name}: -l -S exits 1", "s1l", 1)
     execd = log.find("KDLAB: executing the loaded kernel")
     second = log.find(f"Linux version {res.kernel.release}", max(execd, 0))
