@@ -183,7 +183,7 @@ kd_err *kd_mm_read_sections(struct kd_mm *mm, const struct kd_vmcoreinfo *vi)
 				  (unsigned long long)g.ssz, (unsigned long long)g.off);
 	uint64_t total = 1ull << (pbits - sbits);
 	g.per_root = (1ull << mm->page_shift) / g.ssz;
-	if (len && len * g.per_root == total && g.per_root > 1)
+	if (len && len <= total && len * g.per_root == total && g.per_root > 1)
 		g.extreme = 1;
 	else if (len != total)
 		return kd_err_new(EINVAL, "LENGTH(mem_section)=%llu fits neither SPARSEMEM_EXTREME "
