@@ -385,6 +385,22 @@ int kd_kallsyms_lookup(const struct kd_kallsyms *ks, uint64_t addr, struct kd_ks
 	return 0;
 }
 
+int kd_kallsyms_nth(const struct kd_kallsyms *ks, size_t i, struct kd_ksym *out)
+{
+	if (!ks || i >= ks->n)
+		return -1;
+	const struct entry *en = &ks->by_addr[i];
+	size_t j = i + 1;
+	while (j < ks->n && ks->by_addr[j].addr == en->addr)
+		j++;
+	out->name = ks->names + en->name_off;
+	out->type = ks->names[en->name_off - 1];
+	out->addr = en->addr;
+	out->offset = 0;
+	out->size = j < ks->n ? ks->by_addr[j].addr - en->addr : 0;
+	return 0;
+}
+
 int kd_kallsyms_find(const struct kd_kallsyms *ks, const char *name, uint64_t *addr)
 {
 	if (!ks)

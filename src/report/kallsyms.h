@@ -55,6 +55,9 @@ const char *kd_kallsyms_encoding(const struct kd_kallsyms *ks, int *verified);
 int kd_kallsyms_lookup(const struct kd_kallsyms *ks, uint64_t addr, struct kd_ksym *out);
 /* Address of the first symbol named `name`; 0 when found, -1 if not. */
 int kd_kallsyms_find(const struct kd_kallsyms *ks, const char *name, uint64_t *addr);
+/* The i-th symbol in address order (size: to the next higher address); 0, or -1 past the
+ * end. For listing and for checking the table against a debugger. */
+int kd_kallsyms_nth(const struct kd_kallsyms *ks, size_t i, struct kd_ksym *out);
 /* Is addr inside the kernel's text (_stext.._etext or _sinittext.._einittext)? */
 int kd_kallsyms_is_text(const struct kd_kallsyms *ks, uint64_t addr);
 

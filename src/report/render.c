@@ -9,6 +9,8 @@
 #include "report/report.h"
 
 #define COLS 100
+/* Call trace lines shown in the text report (JSON has all). */
+#define TRACE_LINES 24
 
 static void utc(uint64_t t, char *buf, size_t n)
 {
@@ -181,6 +183,8 @@ kd_err *kd_report_print_text(const struct kd_report *r, FILE *out)
 	} else {
 		field(out, "What", "%s", r->have_log ? "no crash message in the log" : "log unreadable");
 	}
+	if (r->site[0])
+		field(out, "In", "%s", r->site);
 	if (s->have_task)
 		field(out, "Task", "CPU %d, PID %d (%s)", s->cpu, s->pid, s->comm);
 	taint_text(r, buf, sizeof(buf));
@@ -213,14 +217,30 @@ kd_err *kd_report_print_text(const struct kd_report *r, FILE *out)
 			unrel += s->frames[i].unreliable;
 		fprintf(out, "Call trace (from the log%s):\n",
 			unrel ? ", \"? \" frames left out" : "");
-		for (size_t i = 0; i < s->nframes; i++) {
-			if (s->frames[i].unreliable)
+		/* reliable frames and the stack markers (<NMI>, <IRQ>, <TASK>) as printed */
+		size_t shown = 0, left = 0, f = 0;
+		for (size_t i = s->trace_line + 1; i < s->trace_end; i++) {
+			const struct kd_logline *l = &r->lines[i];
+			while (f < s->nframes && s->frames[f].line < i)
+				f++;
+			int frame = f < s->nframes && s->frames[f].line == i;
+			size_t k = 0;
+			while (k < l->len && l->text[k] == ' ')
+				k++;
+			int marker = k > 0 && k < l->len && l->text[k] == '<';
+			if ((frame && s->frames[f].unreliable) || (!frame && !marker))
 				continue;
-			const struct kd_logline *l = &r->lines[s->frames[i].line];
+			if (shown == TRACE_LINES) {
+				left++;
+				continue;
+			}
 			fputs("  ", out);
 			put_clipped(out, l->text, l->len, COLS - 2);
 			fputc('\n', out);
+			shown++;
 		}
+		if (left)
+			fprintf(out, "  ... %zu more lines (all in --json)\n", left);
 	} else if (r->trace_source) {
 		fprintf(out, "Stack words pointing into kernel text (no trace in the log; "
 			     "unreliable like \"? \"):\n");
@@ -325,6 +345,8 @@ kd_err *kd_report_print_json(const struct kd_report *r, FILE *out)
 	jkey(out, &f, "kind_text"); jstr(out, kd_kind_text(s->kind));
 	jkey(out, &f, "headline"); jstr(out, s->have_event ? s->headline : NULL);
 	jkey(out, &f, "panic_message"); jstr(out, s->have_panic ? s->panic_message : NULL);
+	jkey(out, &f, "site"); jstr(out, r->site[0] ? r->site : NULL);
+	jkey(out, &f, "site_source"); jstr(out, r->site[0] ? r->site_how : NULL);
 	jkey(out, &f, "cpu");
 	s->have_task ? fprintf(out, "%d", s->cpu) : fputs("null", out);
 	jkey(out, &f, "pid");

@@ -333,6 +333,12 @@ static void choose_cpu(struct kd_report *r, struct kd_dump *d)
 			pick);
 }
 
+static void fmt_logsym(const struct kd_logsym *l, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s+0x%" PRIx64 "/0x%" PRIx64 "%s%s%s", l->func, l->offset, l->size,
+		 l->module[0] ? " [" : "", l->module, l->module[0] ? "]" : "");
+}
+
 static void symbolize_rip(struct kd_report *r)
 {
 	uint64_t rip = r->regs.reg[KD_RIP];
@@ -348,9 +354,7 @@ static void symbolize_rip(struct kd_report *r)
 	 * the same RSP says its register line describes these registers. */
 	const struct kd_logscan *s = &r->scan;
 	if (s->have_regs && s->rip_symbolic && s->have_rsp && s->rsp == r->regs.reg[KD_RSP]) {
-		snprintf(r->rip_sym, sizeof(r->rip_sym), "%s+0x%" PRIx64 "/0x%" PRIx64 "%s%s%s",
-			 s->rip.func, s->rip.offset, s->rip.size, s->rip.module[0] ? " [" : "",
-			 s->rip.module, s->rip.module[0] ? "]" : "");
+		fmt_logsym(&s->rip, r->rip_sym, sizeof(r->rip_sym));
 		snprintf(r->rip_func, sizeof(r->rip_func), "%s", s->rip.func);
 		r->rip_source = "log";
 		return;
@@ -396,6 +400,37 @@ static void scan_stack(struct kd_report *r, const struct kd_mem *mem)
 		va = pend;
 	}
 	r->trace_source = "stack-scan";
+}
+
+/* Where the crash happened, for people: the faulting instruction of an exception, else the
+ * first frame that is not the panic/report machinery (the caller of panic(), BUG(), ...). */
+static void find_site(struct kd_report *r)
+{
+	const struct kd_logscan *s = &r->scan;
+	char f[KD_LOG_FUNC_MAX];
+	if (s->have_regs && s->rip_symbolic) {
+		fmt_logsym(&s->rip, r->site, sizeof(r->site));
+		r->site_how = "the faulting instruction (the oops' RIP line)";
+		return;
+	}
+	if (r->trace_source && !strcmp(r->trace_source, "log")) {
+		for (size_t i = 0; i < s->nframes; i++) {
+			kd_sig_normalize(s->frames[i].sym.func, f, sizeof(f));
+			if (s->frames[i].unreliable || kd_sig_generic(f))
+				continue;
+			fmt_logsym(&s->frames[i].sym, r->site, sizeof(r->site));
+			r->site_how = "the first call trace frame past the panic machinery";
+			return;
+		}
+	}
+	for (size_t i = 0; i < r->nscan; i++) {
+		kd_sig_normalize(r->scan_frames[i].func, f, sizeof(f));
+		if (kd_sig_generic(f))
+			continue;
+		snprintf(r->site, sizeof(r->site), "%s", r->scan_frames[i].sym);
+		r->site_how = "the first stack word past the panic machinery (unreliable)";
+		return;
+	}
 }
 
 static void make_signature(struct kd_report *r)
@@ -449,6 +484,7 @@ kd_err *kd_report_build(struct kd_dump *d, struct kd_report **out)
 	}
 	if (r->have_log && !r->scan.have_event)
 		problem(r, "the log has no panic, oops or BUG message");
+	find_site(r);
 	make_signature(r);
 	*out = r;
 	if (!r->have_log && !r->have_cpu)

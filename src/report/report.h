@@ -73,6 +73,9 @@ struct kd_report {
 	size_t nscan;
 	struct kd_scanframe scan_frames[KD_REPORT_MAX_SCAN];
 
+	char site[KD_KALLSYMS_NAME_MAX + 96]; /* where, for people ("" unknown) */
+	const char *site_how;
+
 	char signature[17];
 	char signature_input[512];
 

@@ -16,7 +16,9 @@ For every lab fixture ($KDUMPKIT_LAB_CACHE/vmcores/*.vmcore, or the ones named) 
       6.12  drgn (Debian's crash 8.0.2 refuses 6.12): prog.symbol(RIP), or for module code,
             the module's own ELF symtab walked through the debug info (drgn 0.0.22 does not
             read module symbols by itself);
-  - the human output fits 100 columns.
+  - the human output fits 100 columns;
+  - once per release, the dump's whole kallsyms table (every 97th text symbol, through the
+    lab-kallsyms probe) against the vmlinux's symbols of the same name (drgn).
 Then, over all fixtures: the signature is equal for every crash of one trigger and differs
 between triggers. Prints one ok/FAIL line per check, a table, and exits 1 on any failure.
 
@@ -75,6 +77,53 @@ except LookupError:
                        "source": "module %s symtab" % mod.name.string_().decode()}
 print(json.dumps(out))
 """
+
+
+# The whole kallsyms table against the vmlinux's ELF symbols (through drgn), once per release:
+# every 97th text symbol of the dump's table must be a vmlinux symbol of that name at that
+# address (names repeat for static functions, so any of them).
+DRGN_KALLSYMS = r"""
+import drgn, json, sys
+prog = drgn.Program()
+prog.set_core_dump(sys.argv[1])
+try:
+    prog.load_debug_info([sys.argv[2]])
+except drgn.MissingDebugInfoError:
+    pass
+bad, n = [], 0
+for line in sys.stdin:
+    addr, typ, name, size = line.split()
+    a = int(addr, 16)
+    n += 1
+    try:
+        addrs = [x.address for x in prog.symbols(name)]
+    except LookupError:
+        addrs = []
+    if a not in addrs:
+        bad.append([addr, name, [hex(x) for x in addrs[:3]]])
+print(json.dumps({"checked": n, "bad": bad[:10], "nbad": len(bad)}))
+"""
+KALLSYMS_CHECKED = {}
+
+
+def kallsyms_vs_drgn(kdumpkit, vmlinux, vmcore):
+    probe = os.path.join(os.path.dirname(kdumpkit), "tests", "report", "lab-kallsyms")
+    if not os.path.exists(probe):
+        return None, f"no {probe} (build the tests)"
+    p = subprocess.run([probe, vmcore, "97"], capture_output=True, text=True, timeout=300)
+    if p.returncode:
+        return None, p.stderr.strip()
+    lines = p.stdout.splitlines()
+    head = lines[0]
+    text = "\n".join(l for l in lines[1:] if l.split()[1] in "tTwW" and
+                     int(l.split()[0], 16) >= 0xffffffff80000000)
+    q = subprocess.run([SYSTEM_PYTHON, "-c", DRGN_KALLSYMS, vmcore, vmlinux], input=text,
+                       capture_output=True, text=True, timeout=600)
+    if q.returncode:
+        return None, "drgn failed: " + q.stderr.strip()[-300:]
+    out = json.loads(q.stdout)
+    out["table"] = head
+    return out, None
 
 
 def vmlinux_for(release):
@@ -204,6 +253,13 @@ def check(vmcore_path, kdumpkit_path):
             c(f"{base}: RIP = drgn's symbol", func == o["symbol"],
               f"{func} vs {o['symbol']} ({o['source']})")
             res.append((f"{base}: oracle", True, f"drgn {o['source']}: {o['symbol']}"))
+
+    if vmlinux and release not in KALLSYMS_CHECKED:
+        KALLSYMS_CHECKED[release] = True
+        o, err = kallsyms_vs_drgn(kdumpkit_path, vmlinux, vmcore_path)
+        if c(f"{base}: kallsyms table vs drgn ran", o is not None, err or ""):
+            c(f"{base}: kallsyms table = drgn's symbols", o["nbad"] == 0 and o["checked"] > 100,
+              f"{o['table']}; {o['checked']} text symbols, {o['nbad']} differ {o['bad']}")
 
     t = subprocess.run([kdumpkit_path, "report", vmcore_path], capture_output=True, text=True,
                        timeout=300)
