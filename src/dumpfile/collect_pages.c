@@ -28,6 +28,7 @@ struct batch {
 	uint64_t pfn[BATCH];
 	uint8_t kind[BATCH];
 	uint32_t len[BATCH];
+	const uint8_t *src[BATCH];  /* each page: in `data`, or in the input's mapping */
 	uint8_t *data;              /* BATCH pages */
 	uint8_t *packed;            /* BATCH * bound */
 };
@@ -65,8 +66,11 @@ static void batch_free(struct batch *b)
 	free(b->packed);
 }
 
-/* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. */
-static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b)
+/* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. With
+ * `map` (one thread: the batch is used before the next fill), pages come straight from the
+ * input's mapping where it has one; a mapped run ends the batch, since the next map may move
+ * the window. */
+static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int map)
 {
 	b->n = 0;
 	b->has_bm = 0;
@@ -106,10 +110,20 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b)
 		while (p < c->cend && b->n < BATCH &&
 		       (c->dump[(p - c->cstart) / 8] & (1u << ((p - c->cstart) & 7))))
 			b->pfn[b->n++] = p++;
+		const uint8_t *m = NULL;
+		if (map)
+			kd_dump_map_pages(c->in, run, b->n - first, &m);
+		if (m) {
+			for (unsigned k = first; k < b->n; k++)
+				b->src[k] = m + (size_t)(k - first) * c->ps;
+			break;
+		}
 		kd_err *e = kd_dump_read_pages(c->in, run, b->n - first,
 					       b->data + (size_t)first * c->ps);
 		if (e)
 			return kd_err_wrap(e, "reading pages for the dump");
+		for (unsigned k = first; k < b->n; k++)
+			b->src[k] = b->data + (size_t)k * c->ps;
 	}
 	g->pos = p;
 	if (p >= c->cend && g->cycle >= c->ncycles)
@@ -134,7 +148,7 @@ static kd_err *pack(struct kd_collector *c, struct kd_codec_ctx *ctx, struct bat
 {
 	size_t bound = bound_of(c);
 	for (unsigned k = 0; k < b->n; k++) {
-		const uint8_t *page = b->data + (size_t)k * c->ps;
+		const uint8_t *page = b->src[k];
 		if ((c->o.dump_level & KD_DL_ZERO) && is_zero(page, c->ps)) {
 			b->kind[k] = PAGE_ZERO;
 			continue;
@@ -169,7 +183,7 @@ static kd_err *put(struct kd_collector *c, struct batch *b)
 			st->raw++;
 			st->data_bytes += c->ps;
 			if (c->ew)
-				e = kd_elfout_page(c->ew, b->data + (size_t)k * c->ps);
+				e = kd_elfout_page(c->ew, b->src[k]);
 		}
 		kd_progress_update(&c->progress, st->dumped);
 		return e;
@@ -186,8 +200,7 @@ static kd_err *put(struct kd_collector *c, struct batch *b)
 			st->raw++;
 			st->data_bytes += c->ps;
 			if (c->w)
-				e = kd_kdump_page(c->w, b->data + (size_t)k * c->ps, c->ps,
-						  KD_CODEC_NONE);
+				e = kd_kdump_page(c->w, b->src[k], c->ps, KD_CODEC_NONE);
 			break;
 		default:
 			st->data_bytes += b->len[k];
@@ -208,7 +221,7 @@ static kd_err *run_inline(struct kd_collector *c)
 		e = kd_codec_ctx_new(c->o.codec, &ctx);
 	struct gen g = { 0 };
 	while (!e) {
-		e = fill(c, &g, &b);
+		e = fill(c, &g, &b, 1);
 		if (!e)
 			e = pack(c, ctx, &b);
 		if (!e)
@@ -262,7 +275,7 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			return NULL;
-		kd_err *e = fill(p->c, &g, b);
+		kd_err *e = fill(p->c, &g, b, 0);
 		if (e) {
 			fail(p, e);
 			return NULL;

@@ -323,7 +323,9 @@ kd_err *kd_kdump_finish(struct kd_kdump *w)
 					  (unsigned long long)w->pages));
 	if ((e = flush_data(w)) || (e = flush_descs(w)))
 		return e;
-	/* everything is written: only now may the header say so */
+	/* everything is written and on disk: only now may the header say so */
+	if ((e = kd_sink_sync(w->sink)))
+		return fail(w, kd_err_wrap(e, "before completing the kdump header"));
 	w->dh.status &= ~(uint32_t)KD_DH_COMPRESSED_INCOMPLETE;
 	e = kd_sink_write(w->sink, 0, &w->dh, sizeof(w->dh));
 	if (!e)

@@ -116,6 +116,15 @@ kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_
 	return NULL;
 }
 
+kd_err *kd_sink_sync(struct kd_sink *s)
+{
+	if (s->flat)
+		return NULL; /* a stream's order is its order */
+	if (fdatasync(s->fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
+		return kd_err_errno("syncing %s", s->name);
+	return NULL;
+}
+
 kd_err *kd_sink_finish(struct kd_sink *s)
 {
 	if (s->flat) {

@@ -18,6 +18,10 @@ kd_err *kd_sink_file(int fd, const char *name, struct kd_sink **out);
 kd_err *kd_sink_flat(int fd, const char *name, struct kd_sink **out);
 
 kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_t len);
+/* File: the data written so far reaches the disk (fdatasync) before anything written later, so
+ * a header that says "complete" never lands before the pages it describes. Flattened: nothing.
+ */
+kd_err *kd_sink_sync(struct kd_sink *s);
 /* Flattened: the end marker. File: fsync. The sink stays valid for kd_sink_free. */
 kd_err *kd_sink_finish(struct kd_sink *s);
 void kd_sink_free(struct kd_sink *s);

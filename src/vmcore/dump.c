@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,13 @@ kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
 		return kd_err_new(ENOENT, "pages %#llx-%#llx: past the end of the dump's memory",
 				  (unsigned long long)pfn, (unsigned long long)(pfn + n - 1));
 	return d->ops->read_pages(d, pfn, n, buf);
+}
+
+void kd_dump_map_pages(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out)
+{
+	*out = NULL;
+	if (d->ops->map_pages && !d->no_mmap && pfn <= d->max_pfn && n <= d->max_pfn - pfn)
+		d->ops->map_pages(d, pfn, n, out);
 }
 
 static kd_err *mem_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
@@ -140,6 +148,8 @@ void kd_dump_close(struct kd_dump *d)
 		return;
 	if (d->ops && d->ops->close)
 		d->ops->close(d);
+	if (d->win)
+		munmap(d->win, d->win_len);
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d->path);

@@ -66,5 +66,10 @@ kd_err *kd_dump_pfn_bitmaps(struct kd_dump *d, uint64_t start, uint64_t end, uin
  * ENOENT for a page the dump does not hold. Bytes of a page that the dump's ranges do not cover
  * (an ELF segment ending mid-page) read as zero. */
 kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf);
+/* The same pages without a copy, from a window mapped over the file (/proc/vmcore allows mmap
+ * since Linux 3.11): *out points at n * page_size bytes, valid until the next call or close.
+ * *out is NULL when that is not possible (pages not one file-backed run, a compressed format,
+ * a file that refuses mmap): read them with kd_dump_read_pages instead. */
+void kd_dump_map_pages(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out);
 
 #endif

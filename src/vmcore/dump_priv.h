@@ -36,6 +36,8 @@ struct kd_format_ops {
 	kd_err *(*pfn_bitmaps)(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
 			       uint8_t *held);
 	kd_err *(*read_pages)(struct kd_dump *d, uint64_t pfn, size_t n, void *buf);
+	/* optional: pages straight from a mapping of the file (*out NULL: read them instead) */
+	void (*map_pages)(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out);
 	void (*close)(struct kd_dump *d); /* frees d->fmt; may be NULL */
 };
 
@@ -67,6 +69,10 @@ struct kd_dump {
 	int levels;
 	struct kd_tlb_entry tlb[KD_TLB_SIZE];
 	unsigned tlb_next;     /* round-robin victim */
+	/* mmap window over the file (ELF: /proc/vmcore or a copy), MAP_WINDOW bytes at a time */
+	uint8_t *win;
+	uint64_t win_off, win_len;
+	int no_mmap;           /* the file refused mmap: read() from now on */
 };
 
 /* Backends: fill ops, format, page_size, max_pfn, notes/vmcoreinfo (and arch, when known). */

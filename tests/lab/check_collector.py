@@ -34,7 +34,7 @@ KDUMPKIT = os.path.join(BUILD, "kdumpkit")
 MDF = shutil.which("makedumpfile") or "/usr/bin/makedumpfile"
 DRGN_PY = "/usr/bin/python3"  # Debian's python3-drgn is only importable there
 
-CODECS = {"zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
+CODECS = {"zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z", "elf": "-E"}
 CRASH_CMDS = ["sys", "bt -a", "log", "ps", "kmem -i"]
 STAT_KEYS = {
     "Pages filled with zero": "zero",
@@ -130,7 +130,7 @@ def check_61(c, vmcore, tmp, quick):
     rel = release_of(vmcore)
     vmlinux = os.path.join(CACHE, "debug", f"vmlinux-{rel}")
     levels = [31] if quick else [0, 1, 31]
-    codecs = ["lzo"] if quick else list(CODECS)
+    codecs = ["lzo"] if quick else [k for k in CODECS if k != "elf"]
     for level in levels:
         ref = {}
         for mc in [x for x in ("zlib", "lzo") if x in codecs] or ["lzo"]:
@@ -143,7 +143,7 @@ def check_61(c, vmcore, tmp, quick):
         if not ref:
             continue
         ref_out, _ = crash_outputs(vmlinux, next(iter(ref.values()))[0])
-        for codec in codecs:
+        for codec in codecs + (["elf"] if level == 31 and not quick else []):
             out = os.path.join(tmp, f"ours-{level}-{codec}.kd")
             rc, text = ours(vmcore, out, [CODECS[codec], "-d", str(level)])
             if not c.check(f"{name}: kdumpkit {CODECS[codec]} -d {level}", rc == 0, text[-600:]):
