@@ -151,7 +151,8 @@ int kd_logsym_parse(const char *s, size_t len, struct kd_logsym *out)
 /* --- the event --- */
 
 /* Lines that open a crash report, with the kind they announce. `anchored`: at the line's
- * start (else anywhere, for prefixes like "watchdog: "). */
+ * start (else anywhere, for prefixes like "watchdog: "). OOM and machine checks are known by
+ * their panic message alone: "Out of memory: Killed process" lines are not crashes. */
 static const struct headline {
 	const char *pattern;
 	int anchored;
@@ -174,8 +175,6 @@ static const struct headline {
 	{ "Uhhuh. NMI received", 1, KD_KIND_NMI },
 	{ "NMI: IOCK error", 1, KD_KIND_NMI },
 	{ "NMI: PCI system error", 1, KD_KIND_NMI },
-	{ "Out of memory", 0, KD_KIND_OOM },
-	{ "Machine check", 0, KD_KIND_MCE },
 	{ "BUG: ", 1, KD_KIND_KMSG_BUG },
 };
 
@@ -206,6 +205,16 @@ static int is_die_header(const struct kd_logline *l)
 		if (!isxdigit((unsigned char)c[i]))
 			return 0;
 	return 1;
+}
+
+/* N of a die header's "[#N]", 0 when the line is none. */
+static int die_number(const struct kd_logline *l)
+{
+	if (!is_die_header(l))
+		return 0;
+	const char *p = find(l->text, l->len, " [#") + 3;
+	int v;
+	return parse_dec(p, l->text + l->len, &v) ? 0 : v;
 }
 
 static const char PANIC[] = "Kernel panic - not syncing: ";
@@ -254,13 +263,16 @@ static int last_report(const struct kd_logline *lines, size_t limit, size_t lo, 
 		int die = is_die_header(&lines[i]);
 		if (k == KD_KIND_UNKNOWN && !die)
 			continue;
-		if (die) {
-			/* the die header follows its explanation: take the nearest one above */
+		if (die && k == KD_KIND_UNKNOWN) {
+			/* the die header follows its explanation: take the nearest one above, but
+			 * not past another oops */
 			k = KD_KIND_OOPS;
 			if (find(lines[i].text, lines[i].len, "general protection fault"))
 				k = KD_KIND_GPF;
 			*at = i;
 			for (size_t j = i; j-- > lo && i - j <= DIE_LOOKBACK;) {
+				if (is_die_header(&lines[j]))
+					break;
 				enum kd_crash_kind e = headline_kind(&lines[j]);
 				if (e == KD_KIND_NULL_DEREF || e == KD_KIND_PAGE_FAULT || e == KD_KIND_BUG ||
 				    e == KD_KIND_GPF || e == KD_KIND_KMSG_BUG) {
@@ -269,7 +281,6 @@ static int last_report(const struct kd_logline *lines, size_t limit, size_t lo, 
 					break;
 				}
 			}
-			/* "------------[ cut here ]------------" is decoration, not the event */
 		} else {
 			*at = i;
 		}
@@ -446,6 +457,23 @@ void kd_logscan(const struct kd_logline *lines, size_t n, struct kd_logscan *o)
 	o->kind = k;
 	o->event_line = at;
 	copy_text(o->headline, sizeof(o->headline), lines[at].text, lines[at].len);
+
+	/* An oops numbered #2 or later: the kernel was already hurt, and the first report is
+	 * often the cause. */
+	for (size_t i = at; i < n && i <= at + DIE_LOOKBACK; i++) {
+		if ((o->oops_number = die_number(&lines[i])))
+			break;
+	}
+	for (size_t i = 0; o->oops_number > 1 && i < at; i++) {
+		if (die_number(&lines[i]) != 1)
+			continue;
+		size_t first = i;
+		enum kd_crash_kind fk;
+		if (last_report(lines, i + 1, i > DIE_LOOKBACK ? i - DIE_LOOKBACK : 0, &first, &fk))
+			copy_text(o->first_oops, sizeof(o->first_oops), lines[first].text,
+				  lines[first].len);
+		break;
+	}
 
 	/* Within the event: the task line, the oops' registers, the trace, the module list. */
 	for (size_t i = at; i < n; i++) {

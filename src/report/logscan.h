@@ -64,6 +64,8 @@ struct kd_logscan {
 	int have_event;
 	size_t event_line;      /* first line of the crash report */
 	char headline[256];     /* that line's text, e.g. "BUG: kernel NULL pointer dereference, ..." */
+	int oops_number;        /* N of the event's die() header "[#N]", 0 when it has none */
+	char first_oops[256];   /* when N > 1: the headline of oops #1 ("" if not in the log) */
 	int have_panic;
 	size_t panic_line;
 	char panic_message[256]; /* after "Kernel panic - not syncing: " */

@@ -183,6 +183,9 @@ kd_err *kd_report_print_text(const struct kd_report *r, FILE *out)
 	} else {
 		field(out, "What", "%s", r->have_log ? "no crash message in the log" : "log unreadable");
 	}
+	if (s->oops_number > 1)
+		field(out, "", "(oops #%d; #1 was: %s)", s->oops_number,
+		      s->first_oops[0] ? s->first_oops : "not in the log");
 	if (r->site[0])
 		field(out, "In", "%s", r->site);
 	if (s->have_task)
@@ -345,6 +348,10 @@ kd_err *kd_report_print_json(const struct kd_report *r, FILE *out)
 	jkey(out, &f, "kind_text"); jstr(out, kd_kind_text(s->kind));
 	jkey(out, &f, "headline"); jstr(out, s->have_event ? s->headline : NULL);
 	jkey(out, &f, "panic_message"); jstr(out, s->have_panic ? s->panic_message : NULL);
+	jkey(out, &f, "oops_number");
+	s->oops_number ? fprintf(out, "%d", s->oops_number) : fputs("null", out);
+	jkey(out, &f, "first_oops"); jstr(out, s->oops_number > 1 && s->first_oops[0] ?
+					       s->first_oops : NULL);
 	jkey(out, &f, "site"); jstr(out, r->site[0] ? r->site : NULL);
 	jkey(out, &f, "site_source"); jstr(out, r->site[0] ? r->site_how : NULL);
 	jkey(out, &f, "cpu");

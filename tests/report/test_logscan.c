@@ -242,6 +242,30 @@ static void other_kinds(void)
 		  "Oops: 0002 [#1] PREEMPT SMP NOPTI\n", &s);
 	CHECK(s.kind == KD_KIND_PAGE_FAULT);
 
+	/* a second oops: the first one is named */
+	scan_text("BUG: unable to handle page fault for address: ffffc90000000000\n"
+		  "Oops: 0000 [#1] SMP\n"
+		  "CPU: 1 PID: 5 Comm: a Not tainted 6.1.0 #1\n"
+		  "general protection fault, probably for non-canonical address 0x1: 0000 [#2] SMP\n"
+		  "CPU: 0 PID: 6 Comm: b Tainted: G      D     6.1.0 #1\n"
+		  "Kernel panic - not syncing: Fatal exception\n", &s);
+	CHECK(s.kind == KD_KIND_GPF);
+	CHECK(s.oops_number == 2);
+	CHECK_STR(s.first_oops, "BUG: unable to handle page fault for address: ffffc90000000000");
+	CHECK(s.pid == 6);
+	CHECK_STR(s.taint_flags, "GD");
+
+	/* the OOM killer's reports are not the crash; panic_on_oom's panic is */
+	scan_text("Out of memory: Killed process 77 (hog) total-vm:1000kB\n"
+		  "BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+		  "Oops: 0000 [#1] SMP\n"
+		  "Out of memory: Killed process 78 (hog2) total-vm:1000kB\n", &s);
+	CHECK(s.kind == KD_KIND_NULL_DEREF);
+	scan_text("Out of memory: Killed process 77 (hog)\n"
+		  "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled\n",
+		  &s);
+	CHECK(s.kind == KD_KIND_OOM);
+
 	scan_text("Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n",
 		  &s);
 	CHECK(s.kind == KD_KIND_PANIC);
