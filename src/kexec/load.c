@@ -141,6 +141,44 @@ static kd_err *check_fit(const struct kd_crash_regions *cr, const struct kd_kern
 	return NULL;
 }
 
+/* Why kexec_file_load cannot take this image (so only kexec_load could), or NULL. */
+static kd_err *file_load_refusal(const struct kd_kernel_image *img)
+{
+	if (img->kind == KD_IMAGE_ELF_VMLINUX)
+		return kd_err_new(ENOEXEC, "kexec_file_load on x86_64 takes bzImage kernels only, "
+				  "this is an ELF vmlinux");
+	return kd_err_wrap(kd_bzimage_check_file_load(&img->bz, img->size),
+			   "kexec_file_load would refuse it");
+}
+
+/* The kernel refuses a command line that leaves no room to add "elfcorehdr=<addr> ". */
+static kd_err *check_cmdline(const struct kd_bzimage *bz, const char *cmdline)
+{
+	size_t len = cmdline ? strlen(cmdline) + 1 : 0; /* the length the kernel checks has the NUL */
+	if (len + ELFCOREHDR_STR_LEN <= bz->cmdline_size)
+		return NULL;
+	uint32_t max = bz->cmdline_size > ELFCOREHDR_STR_LEN ?
+		       bz->cmdline_size - ELFCOREHDR_STR_LEN - 1 : 0;
+	return kd_err_new(0, "the command line is %zu bytes; this kernel takes at most %u "
+			  "(cmdline_size %u, less %u kept for elfcorehdr=)", len ? len - 1 : 0, max,
+			  bz->cmdline_size, ELFCOREHDR_STR_LEN);
+}
+
+static kd_err *file_load(int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags)
+{
+	kd_debug("kexec_file_load(kernel, %s, %zu bytes of command line, flags %#lx)",
+		 initrd_fd < 0 ? "no initrd" : "initrd", cmdline ? strlen(cmdline) + 1 : 0, flags);
+	kd_err *e = kd_sys_kexec_file_load(kernel_fd, initrd_fd, cmdline, flags);
+	if (e && kd_err_errnum(e) == EINVAL && (flags & KD_KEXEC_FILE_DEBUG)) {
+		/* kernels before 6.8 refuse the flags they do not know */
+		kd_debug("the kernel does not take KEXEC_FILE_DEBUG: retrying without it");
+		kd_err_free(e);
+		e = kd_sys_kexec_file_load(kernel_fd, initrd_fd, cmdline,
+					   flags & ~(unsigned long)KD_KEXEC_FILE_DEBUG);
+	}
+	return e;
+}
+
 kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_res *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -174,15 +212,7 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 		e = classic_needed(res, rq->kernel, kd_err_new(0, "-c asks for kexec_load"));
 		goto out;
 	}
-	if (img.kind == KD_IMAGE_ELF_VMLINUX) {
-		e = kd_err_new(ENOEXEC, "kexec_file_load on x86_64 takes bzImage kernels only, this "
-			       "is an ELF vmlinux");
-		e = rq->syscall == KD_KEXEC_AUTO ? classic_needed(res, rq->kernel, e) :
-			kd_err_wrap(e, "kernel %s", rq->kernel);
-		goto out;
-	}
-	if ((e = kd_bzimage_check_file_load(&img.bz, img.size))) {
-		e = kd_err_wrap(e, "kexec_file_load would refuse it");
+	if ((e = file_load_refusal(&img))) {
 		e = rq->syscall == KD_KEXEC_AUTO ? classic_needed(res, rq->kernel, e) :
 			kd_err_wrap(e, "kernel %s", rq->kernel);
 		goto out;
@@ -192,16 +222,8 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 			goto out;
 		kd_debug("initrd %s: %llu bytes", rq->initrd, (unsigned long long)initrd_size);
 	}
-	size_t clen = rq->cmdline ? strlen(rq->cmdline) + 1 : 0;
-	if (clen + ELFCOREHDR_STR_LEN > img.bz.cmdline_size) {
-		/* the length the kernel checks counts the NUL */
-		uint32_t max = img.bz.cmdline_size > ELFCOREHDR_STR_LEN ?
-			       img.bz.cmdline_size - ELFCOREHDR_STR_LEN - 1 : 0;
-		e = kd_err_new(0, "the command line is %zu bytes; this kernel takes at most %u "
-			       "(cmdline_size %u, less %u kept for elfcorehdr=)", clen ? clen - 1 : 0,
-			       max, img.bz.cmdline_size, ELFCOREHDR_STR_LEN);
+	if ((e = check_cmdline(&img.bz, rq->cmdline)))
 		goto out;
-	}
 	kd_debug("command line: %s", rq->cmdline ? rq->cmdline : "(empty)");
 	if (rq->panic && (e = check_fit(&cr, &img, rq, initrd_size)))
 		goto out;
@@ -209,17 +231,7 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 	unsigned long flags = (rq->panic ? KD_KEXEC_FILE_ON_CRASH : 0) |
 			      (initrd_fd < 0 ? KD_KEXEC_FILE_NO_INITRAMFS : 0) |
 			      (rq->kernel_debug ? KD_KEXEC_FILE_DEBUG : 0);
-	kd_debug("kexec_file_load(kernel, %s, %zu bytes of command line, flags %#lx)",
-		 initrd_fd < 0 ? "no initrd" : "initrd", clen, flags);
-	e = kd_sys_kexec_file_load(img.fd, initrd_fd, rq->cmdline, flags);
-	if (e && kd_err_errnum(e) == EINVAL && (flags & KD_KEXEC_FILE_DEBUG)) {
-		/* kernels before 6.8 refuse the flags they do not know */
-		kd_debug("the kernel does not take KEXEC_FILE_DEBUG: retrying without it");
-		kd_err_free(e);
-		e = kd_sys_kexec_file_load(img.fd, initrd_fd, rq->cmdline,
-					   flags & ~(unsigned long)KD_KEXEC_FILE_DEBUG);
-	}
-	if (e) {
+	if ((e = file_load(img.fd, initrd_fd, rq->cmdline, flags))) {
 		int errnum = kd_err_errnum(e);
 		e = explain(e, errnum, rq->panic);
 		if (rq->syscall == KD_KEXEC_AUTO &&
