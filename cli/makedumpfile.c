@@ -228,6 +228,16 @@ int kd_makedumpfile_main(int argc, char **argv)
 	kd_err *e = kd_dump_open(vmcore, &in);
 	if (e)
 		return fail(e, (int)msglevel);
+	uint32_t in_level;
+	if (kd_dump_level(in, &in_level) && (o.dump_level & in_level) != in_level) {
+		e = kd_err_new(0, "%s was filtered at -d %u: -d %u would describe pages it no "
+			       "longer holds; use a level that includes %u (e.g. -d %u)", vmcore,
+			       in_level, o.dump_level, in_level, o.dump_level | in_level);
+		kd_dump_close(in);
+		return fail(e, (int)msglevel);
+	}
+	if (kd_dump_incomplete(in))
+		kd_warn("%s is marked incomplete: the pages its writer never wrote stay out", vmcore);
 	o.progress = (msglevel & ML_PROGRESS) != 0;
 	o.elf = elf;
 

@@ -22,6 +22,7 @@ struct kd_kdump {
 	uint64_t max_mapnr, num_dumpable;
 	uint64_t bitmap_off, bitmap_len; /* 1st bitmap; the 2nd follows it */
 	uint64_t desc_off, zero_off;
+	int has_zero;              /* the shared zero page is written (dump level has bit 1) */
 	uint64_t bitmaps_done;           /* pfns whose bitmap bits were written */
 	uint64_t dumpable_seen;          /* bits set in the 2nd bitmap so far */
 	uint64_t pages;                  /* descriptors given so far */
@@ -179,9 +180,12 @@ kd_err *kd_kdump_begin(struct kd_sink *s, const struct kd_kdump_meta *m, struct 
 		kd_kdump_free(w);
 		return e;
 	}
-	memset(w->data, 0, ps);
+	/* the shared zero page leads the data only when zero pages are excluded (-d bit 1): at
+	 * other levels no descriptor can point at it, and makedumpfile leaves it out too */
 	w->data_first = w->zero_off;
-	w->data_len = ps;
+	w->has_zero = (m->dump_level & 1) != 0;
+	memset(w->data, 0, ps);
+	w->data_len = w->has_zero ? ps : 0;
 	*out = w;
 	return NULL;
 }
@@ -280,6 +284,9 @@ static kd_err *add_desc(struct kd_kdump *w, uint64_t off, size_t len, uint32_t f
 kd_err *kd_kdump_zero_page(struct kd_kdump *w)
 {
 	kd_err *e = stopped(w);
+	if (!e && !w->has_zero)
+		e = fail(w, kd_err_new(EINVAL, "kdump writer: a shared zero page, but the dump level "
+				       "has no bit 1 (zero pages are only shared then)"));
 	return e ? e : add_desc(w, w->zero_off, w->page_size, 0);
 }
 

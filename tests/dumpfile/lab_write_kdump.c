@@ -99,7 +99,8 @@ static kd_err *write_kdump(struct kd_dump *d, struct kd_sink *s, enum kd_codec c
 	uint8_t *bm1 = malloc(bmlen), *bm2 = malloc(bmlen), *page = malloc(ps);
 	size_t clen = kd_codec_bound(c, ps);
 	uint8_t *cbuf = malloc(clen);
-	struct kd_kdump_meta m = { .page_size = ps, .max_mapnr = max, .codec = c };
+	/* level 1: all-zero pages share the zero page, every other page is kept */
+	struct kd_kdump_meta m = { .page_size = ps, .max_mapnr = max, .codec = c, .dump_level = 1 };
 	kd_err *e = NULL;
 	for (uint64_t a = 0; a < max && !e; a += CYCLE) {
 		uint64_t b = a + CYCLE < max ? a + CYCLE : max;

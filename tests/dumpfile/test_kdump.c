@@ -453,10 +453,18 @@ static void misuse_is_refused(void)
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
 	struct kd_kdump_meta m = { .page_size = PS, .max_mapnr = 64, .num_dumpable = 2,
-				   .codec = KD_CODEC_ZLIB };
+				   .codec = KD_CODEC_ZLIB, .dump_level = 1 };
 	struct kd_kdump *w = NULL;
-	CHECK_OK(kd_kdump_begin(s, &m, &w));
 	uint8_t bm[8] = { 3 }, page[PS] = { 1 };
+	/* without -d bit 1 there is no shared zero page to point at */
+	m.dump_level = 0;
+	CHECK_OK(kd_kdump_begin(s, &m, &w));
+	CHECK_OK(kd_kdump_bitmaps(w, 0, 64, bm, bm));
+	CHECK_FAILS(kd_kdump_zero_page(w));
+	kd_kdump_free(w);
+	m.dump_level = 1;
+	w = NULL;
+	CHECK_OK(kd_kdump_begin(s, &m, &w));
 	CHECK_FAILS(kd_kdump_bitmaps(w, 8, 64, bm, bm));    /* not starting at 0 */
 	CHECK_FAILS(kd_kdump_page(w, page, PS, KD_CODEC_NONE)); /* stopped after an error */
 	CHECK_FAILS(kd_kdump_finish(w));

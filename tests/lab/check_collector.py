@@ -250,7 +250,21 @@ def check_common(c, vmcore, tmp, quick):
             r1.returncode == 0 and r2.returncode == 0 and
             open(back, "rb").read() == open(one, "rb").read(),
             (r1.stderr + r2.stderr).decode(errors="replace")[-300:])
-    for p in (one, two, log, flat, back):
+    # an existing dump filtered again: kdump-compressed (-c -d 1) and flattened inputs give the
+    # file a direct -l -d 31 of the vmcore gives; a lower level than the input's is refused
+    mid, again = os.path.join(tmp, "mid.kd"), os.path.join(tmp, "again.kd")
+    rc1, e1 = ours(vmcore, mid, ["-c", "-d", "1"])
+    rc2, e2 = ours(mid, again, ["-l", "-d", "31"])
+    c.check(f"{name}: re-filtering our -c -d 1 dump at -l -d 31 gives the direct file",
+            rc1 == 0 and rc2 == 0 and open(again, "rb").read() == open(one, "rb").read(),
+            (e1 + e2)[-300:])
+    rc3, e3 = ours(flat, again, ["-l", "-d", "31"])
+    c.check(f"{name}: a flattened file as input gives the same file",
+            rc3 == 0 and open(again, "rb").read() == open(one, "rb").read(), e3[-300:])
+    rc4, e4 = ours(one, again, ["-l", "-d", "1"])
+    c.check(f"{name}: re-filtering to a lower level is refused, with the reason",
+            rc4 == 1 and "was filtered at -d 31" in e4, e4[-300:])
+    for p in (one, two, log, flat, back, mid, again):
         if os.path.exists(p):
             os.unlink(p)
 
