@@ -85,6 +85,24 @@ static void print_logline(FILE *out, const struct kd_logline *l)
 	fputc('\n', out);
 }
 
+/* The lines before the crash report: up to KD_REPORT_CONTEXT_LINES, not counting the
+ * "------------[ cut here ]------------" that opens a BUG or WARNING report. */
+static void context_range(const struct kd_report *r, size_t *from, size_t *to)
+{
+	static const char cut[] = "[ cut here ]";
+	size_t end = r->scan.event_line;
+	if (end) {
+		const struct kd_logline *l = &r->lines[end - 1];
+		for (size_t i = 0; i + sizeof(cut) - 1 <= l->len; i++)
+			if (!memcmp(l->text + i, cut, sizeof(cut) - 1)) {
+				end--;
+				break;
+			}
+	}
+	*to = end;
+	*from = end > KD_REPORT_CONTEXT_LINES ? end - KD_REPORT_CONTEXT_LINES : 0;
+}
+
 static void print_regs(FILE *out, const struct kd_prstatus *p)
 {
 	static const enum kd_x86_reg order[] = {
@@ -253,10 +271,10 @@ kd_err *kd_report_print_text(const struct kd_report *r, FILE *out)
 	}
 
 	if (r->have_log && s->have_event) {
-		size_t from = s->event_line > KD_REPORT_CONTEXT_LINES ?
-				      s->event_line - KD_REPORT_CONTEXT_LINES : 0;
-		fprintf(out, "\nLast %zu log lines before the crash:\n", s->event_line - from);
-		for (size_t i = from; i < s->event_line; i++)
+		size_t from, to;
+		context_range(r, &from, &to);
+		fprintf(out, "\nLast %zu log lines before the crash:\n", to - from);
+		for (size_t i = from; i < to; i++)
 			print_logline(out, &r->lines[i]);
 	}
 	if (r->nproblems) {
@@ -459,9 +477,9 @@ kd_err *kd_report_print_json(const struct kd_report *r, FILE *out)
 	jkey(out, &f, "damaged_records"); fprintf(out, "%" PRIu64, r->log_damaged);
 	fputs(", \"context\": [", out);
 	if (r->have_log && s->have_event) {
-		size_t from = s->event_line > KD_REPORT_CONTEXT_LINES ?
-				      s->event_line - KD_REPORT_CONTEXT_LINES : 0;
-		for (size_t i = from; i < s->event_line; i++) {
+		size_t from, to;
+		context_range(r, &from, &to);
+		for (size_t i = from; i < to; i++) {
 			fprintf(out, "%s\n  {\"ts_nsec\": %" PRIu64 ", \"text\": ", i > from ? "," : "",
 				r->lines[i].ts_nsec);
 			jstr_n(out, r->lines[i].text, r->lines[i].len);

@@ -488,7 +488,7 @@ kd_err *kd_report_build(struct kd_dump *d, struct kd_report **out)
 	make_signature(r);
 	*out = r;
 	if (!r->have_log && !r->have_cpu)
-		return kd_err_new(EINVAL, "neither the log nor the crashing CPU's registers could be "
+		return kd_err_new(0, "neither the log nor the crashing CPU's registers could be "
 					  "found");
 	return NULL;
 }

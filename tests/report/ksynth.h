@@ -10,14 +10,14 @@
 
 #include "../printk/fakemem.h"
 
-#define KS_BASE        0xffffffff82000000ull /* where the tables live */
+#define KS_BASE        0xffffffff82000000ull /* where the tables live (compact: fuzzing) */
 #define KS_SIZE        0x40000u
 #define KS_NUM_SYMS    (KS_BASE + 0x0000)
 #define KS_REL_BASE    (KS_BASE + 0x0008)
 #define KS_TOKEN_INDEX (KS_BASE + 0x0010)
-#define KS_TOKEN_TABLE (KS_BASE + 0x0400)
-#define KS_OFFSETS     (KS_BASE + 0x2000)
-#define KS_NAMES       (KS_BASE + 0xa000)
+#define KS_TOKEN_TABLE (KS_BASE + 0x0210)
+#define KS_OFFSETS     (KS_BASE + 0x0600)
+#define KS_NAMES       (KS_BASE + 0x0800)
 #define KS_TEXT        0xffffffff81000000ull /* the symbols' _stext */
 
 enum ks_encoding { KS_RELATIVE, KS_ABS_PERCPU, KS_ABSOLUTE };

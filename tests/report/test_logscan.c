@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/logscan.h"
+#include "report/report.h"
 #include "report/signature.h"
 #include "test.h"
 
@@ -335,4 +336,22 @@ static void signature(void)
 	CHECK_STR(hex, want);
 }
 
-TEST_MAIN(T(lab_6_1), T(lab_6_12), T(other_kinds), T(damaged_logs), T(signature))
+/* Taint letters by bit (kernel/panic.c's table) and their meanings. */
+static void taint(void)
+{
+	char letters[32], desc[512];
+	kd_taint_letters(0x3000, letters, sizeof(letters)); /* TAINT_OOT_MODULE | TAINT_UNSIGNED */
+	CHECK_STR(letters, "OE");
+	kd_taint_letters((1u << 0) | (1u << 7) | (1u << 9) | (1u << 18), letters, sizeof(letters));
+	CHECK_STR(letters, "PDWN");
+	kd_taint_letters(0, letters, sizeof(letters));
+	CHECK_STR(letters, "");
+	kd_taint_describe("GOE", desc, sizeof(desc));
+	CHECK_STR(desc, "O (out-of-tree module), E (unsigned module)");
+	kd_taint_describe("PL?", desc, sizeof(desc));
+	CHECK_STR(desc, "P (proprietary module), L (soft lockup)");
+	kd_taint_describe("OE", desc, 10); /* cut short, still terminated */
+	CHECK(strlen(desc) < 10);
+}
+
+TEST_MAIN(T(lab_6_1), T(lab_6_12), T(other_kinds), T(damaged_logs), T(signature), T(taint))
