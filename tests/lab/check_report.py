@@ -18,7 +18,9 @@ For every lab fixture ($KDUMPKIT_LAB_CACHE/vmcores/*.vmcore, or the ones named) 
             read module symbols by itself);
   - the human output fits 100 columns;
   - on damaged copies of two dumps (kallsyms or the log not exported, the file cut short):
-    what can be shown is, the reason for the rest is given, the exit status is right;
+    what can be shown is, the reason for the rest is given, the exit status is right; and on
+    -d 31 kdump-compressed copies of them (kdumpkit's collector, Debian's makedumpfile): the
+    same kind, RIP and signature as from the full vmcore;
   - once per release, the dump's whole kallsyms table (every 97th text symbol, through the
     lab-kallsyms probe) against the vmlinux's symbols of the same name (drgn).
 Then, over all fixtures: the signature is equal for every crash of one trigger and differs
@@ -337,7 +339,33 @@ def check_degraded(vmcore_path, kdumpkit_path, tmpdir):
                         str(j["trace"]["source"])))
             res.append((f"{base} without the log: says why",
                         any("log" in p for p in j["problems"]), str(j["problems"])[:200]))
-        # 3. cut short
+        # 3. the same crash from filtered, compressed dumps: kdumpkit's own collector and
+        #    Debian's makedumpfile (-d 31): same kind, RIP and signature
+        ref = json.loads(subprocess.run([kdumpkit_path, "report", "--json", vmcore_path],
+                                        capture_output=True, text=True, timeout=300).stdout)
+        writers = [("kdumpkit makedumpfile", [kdumpkit_path, "makedumpfile", "-l", "-d", "31"])]
+        if shutil.which("makedumpfile"):
+            writers.append(("Debian makedumpfile", ["makedumpfile", "-c", "-d", "31"]))
+        for label, cmd in writers:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            w = subprocess.run(cmd + [vmcore_path, tmp], capture_output=True, text=True,
+                               timeout=900)
+            if w.returncode == 2 and "not built yet" in w.stderr:
+                continue
+            if not w.returncode == 0:
+                res.append((f"{base} via {label}: dump written", False, w.stderr[-200:]))
+                continue
+            rc, out, err = run("--json")
+            j = json.loads(out) if rc == 0 else None
+            same = j and all(j[a][b] == ref[a][b] for a, b in (
+                ("crash", "kind"), ("crash", "headline"), ("registers", "rip_symbol"),
+                ("signature", "hash")))
+            res.append((f"{base} via {label} -d 31: same kind, RIP, signature",
+                        bool(same) and j["dump"]["level"].startswith("dump level 31"),
+                        err.strip()[-200:] if not j else
+                        f"{j['dump']['format']}, {j['dump']['level']}"))
+        # 4. cut short
         with open(vmcore_path, "rb") as f, open(tmp, "wb") as o:
             o.write(f.read(64 << 10))
         rc, out, err = run()
