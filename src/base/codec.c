@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 
 struct kd_codec_ctx {
 	enum kd_codec codec;
+	/* zlib streams kept for the context's life and reset per page: compress2() would allocate
+	 * and free ~300 KiB per page, and the heap's grow/trim turns into kernel time */
+	z_stream zdef, zinf;
+	int zdef_ready, zinf_ready;
 	void *lzo_wrk;
 	ZSTD_CCtx *zc;
 	ZSTD_DCtx *zd;
@@ -58,6 +63,14 @@ kd_err *kd_codec_ctx_new(enum kd_codec c, struct kd_codec_ctx **out)
 		ctx->lzo_wrk = malloc(LZO1X_1_MEM_COMPRESS);
 		if (!ctx->lzo_wrk)
 			goto oom;
+	} else if (c == KD_CODEC_ZLIB) {
+		/* compress2()'s parameters: same output, byte for byte */
+		if (deflateInit(&ctx->zdef, Z_BEST_SPEED) != Z_OK)
+			goto oom;
+		ctx->zdef_ready = 1;
+		if (inflateInit(&ctx->zinf) != Z_OK)
+			goto oom;
+		ctx->zinf_ready = 1;
 	} else if (c == KD_CODEC_ZSTD) {
 		ctx->zc = ZSTD_createCCtx();
 		ctx->zd = ZSTD_createDCtx();
@@ -75,6 +88,10 @@ void kd_codec_ctx_free(struct kd_codec_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	if (ctx->zdef_ready)
+		deflateEnd(&ctx->zdef);
+	if (ctx->zinf_ready)
+		inflateEnd(&ctx->zinf);
 	free(ctx->lzo_wrk);
 	ZSTD_freeCCtx(ctx->zc);
 	ZSTD_freeDCtx(ctx->zd);
@@ -92,11 +109,17 @@ kd_err *kd_codec_compress(struct kd_codec_ctx *ctx, const void *in, size_t in_le
 		*out_len = in_len;
 		return NULL;
 	case KD_CODEC_ZLIB: {
-		uLongf n = (uLongf)*out_len;
-		int rc = compress2(out, &n, in, (uLong)in_len, Z_BEST_SPEED);
-		if (rc != Z_OK)
-			return kd_err_new(EIO, "zlib compress2: error %d", rc);
-		*out_len = n;
+		z_stream *z = &ctx->zdef;
+		if (deflateReset(z) != Z_OK)
+			return kd_err_new(EIO, "zlib deflateReset failed");
+		z->next_in = (Bytef *)(uintptr_t)in;
+		z->avail_in = (uInt)in_len;
+		z->next_out = out;
+		z->avail_out = (uInt)*out_len;
+		int rc = deflate(z, Z_FINISH);
+		if (rc != Z_STREAM_END)
+			return kd_err_new(EIO, "zlib deflate: error %d", rc);
+		*out_len = z->total_out;
 		return NULL;
 	}
 	case KD_CODEC_LZO: {
@@ -138,11 +161,18 @@ kd_err *kd_codec_decompress(struct kd_codec_ctx *ctx, const void *in, size_t in_
 		memcpy(out, in, in_len);
 		return NULL;
 	case KD_CODEC_ZLIB: {
-		uLongf n = (uLongf)want;
-		int rc = uncompress(out, &n, in, (uLong)in_len);
-		if (rc != Z_OK)
-			return kd_err_new(EINVAL, "zlib uncompress: error %d", rc);
-		got = n;
+		z_stream *z = &ctx->zinf;
+		if (inflateReset(z) != Z_OK)
+			return kd_err_new(EIO, "zlib inflateReset failed");
+		z->next_in = (Bytef *)(uintptr_t)in;
+		z->avail_in = (uInt)in_len;
+		z->next_out = out;
+		z->avail_out = (uInt)want;
+		int rc = inflate(z, Z_FINISH);
+		/* the stream must end exactly: a page that needs more room is corrupt too */
+		if (rc != Z_STREAM_END)
+			return kd_err_new(EINVAL, "zlib inflate: error %d", rc);
+		got = z->total_out;
 		break;
 	}
 	case KD_CODEC_LZO: {
