@@ -307,7 +307,7 @@ class Scenario:
     workload: str = "mixed"      # mixed | cache | idle
     workload_mb: int = 0         # 0: a size that fits the guest
     capture: str = "cat /proc/vmcore > vmcore"
-    loader: str = "debian"       # debian (kexec-tools in the guest) until kdumpkit's lands
+    loader: str = "kdumpkit"     # kdumpkit kexec -p; "debian": kexec-tools, as an oracle
     # "max" has LA57: the guest kernel uses 5-level paging; "max,la57=off" gives 4 levels
     cpu: str = "max"
     capture_append: str = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"

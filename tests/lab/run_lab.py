@@ -238,6 +238,9 @@ def main():
     ap.add_argument("--mem")
     ap.add_argument("--workload", choices=["mixed", "anon", "cache", "idle"])
     ap.add_argument("--cpu", help="QEMU -cpu model (default max; max,la57=off for 4-level paging)")
+    ap.add_argument("--loader", choices=["kdumpkit", "debian"], default="kdumpkit",
+                    help="what loads the capture kernel in the guest (default kdumpkit kexec -p;"
+                         " debian: kexec-tools, as a comparison)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
     if a.series or a.trigger or a.mem or a.workload or a.cpu:
@@ -246,6 +249,8 @@ def main():
                                cpu=a.cpu or "max")]
     else:
         matrix = standard_matrix()
+    for sc in matrix:
+        sc.loader = a.loader
     if a.list:
         for sc in matrix:
             print(sc.name())
