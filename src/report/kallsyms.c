@@ -9,7 +9,8 @@
 
 #include "vmcore/vmcoreinfo.h"
 
-/* Real name tables are ~2 MiB; anything far beyond that is a damaged dump, not a kernel. */
+/* Real name tables are ~2 MiB (~5 MiB expanded); anything far beyond that, compressed or
+ * expanded, is a damaged dump, not a kernel. */
 #define NAMES_MAX_BYTES (64u << 20)
 /* A token is a few characters; the table's longest is well below this. */
 #define TOKEN_MAX 128
@@ -128,7 +129,7 @@ static kd_err *read_names(const struct kd_mem *mem, uint64_t names, const struct
 	size_t cap = 0;
 	kd_err *e = NULL;
 	for (size_t i = 0; i < ks->n; i++) {
-		if (pos - names > NAMES_MAX_BYTES)
+		if (pos - names > NAMES_MAX_BYTES || ks->names_len > NAMES_MAX_BYTES)
 			return kd_err_new(EINVAL, "kallsyms_names: more than %u bytes for %zu symbols",
 					  NAMES_MAX_BYTES, ks->n);
 		uint8_t b0, b1 = 0;
