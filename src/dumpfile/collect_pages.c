@@ -14,6 +14,10 @@
 
 #define BATCH 128
 
+/* where fill() takes pages from: read() copies, the dump's shared window (one thread: a batch
+ * is used before the next fill), or a mapping the batch owns until refilled (the pipeline) */
+enum { MAP_NONE, MAP_WINDOW, MAP_OWNED };
+
 enum page_kind { PAGE_ZERO, PAGE_RAW, PAGE_PACKED };
 
 struct batch {
@@ -30,6 +34,7 @@ struct batch {
 	uint32_t len[BATCH];
 	const uint8_t *src[BATCH];  /* each page: in `data`, or in the input's mapping */
 	uint8_t *data;              /* BATCH pages */
+	struct kd_dump_mapping map; /* pipeline: the batch's own mapping of its pages, if any */
 	uint8_t *packed;            /* BATCH * bound */
 };
 
@@ -60,21 +65,22 @@ static kd_err *batch_alloc(struct kd_collector *c, struct batch *b)
 
 static void batch_free(struct batch *b)
 {
+	kd_dump_unmap_owned(&b->map);
 	free(b->bm1);
 	free(b->bm2);
 	free(b->data);
 	free(b->packed);
 }
 
-/* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. With
- * `map` (one thread: the batch is used before the next fill), pages come straight from the
- * input's mapping where it has one; a mapped run ends the batch, since the next map may move
- * the window. */
+/* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. Pages
+ * come from a mapping of the input where it allows one (`map`), without a copy; a mapped run
+ * ends the batch, since the next map may move the window and a batch owns one mapping. */
 static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int map)
 {
 	b->n = 0;
 	b->has_bm = 0;
 	b->last = 0;
+	kd_dump_unmap_owned(&b->map);
 	if (!g->loaded || g->pos >= c->cend) {
 		if (g->cycle >= c->ncycles) {
 			b->last = 1;
@@ -111,8 +117,12 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int 
 		       (c->dump[(p - c->cstart) / 8] & (1u << ((p - c->cstart) & 7))))
 			b->pfn[b->n++] = p++;
 		const uint8_t *m = NULL;
-		if (map)
+		if (map == MAP_WINDOW)
 			kd_dump_map_pages(c->in, run, b->n - first, &m);
+		else if (map == MAP_OWNED) {
+			kd_dump_map_owned(c->in, run, b->n - first, &b->map);
+			m = b->map.pages;
+		}
 		if (m) {
 			for (unsigned k = first; k < b->n; k++)
 				b->src[k] = m + (size_t)(k - first) * c->ps;
@@ -221,7 +231,7 @@ static kd_err *run_inline(struct kd_collector *c)
 		e = kd_codec_ctx_new(c->o.codec, &ctx);
 	struct gen g = { 0 };
 	while (!e) {
-		e = fill(c, &g, &b, 1);
+		e = fill(c, &g, &b, MAP_WINDOW);
 		if (!e)
 			e = pack(c, ctx, &b);
 		if (!e)
@@ -275,7 +285,7 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			return NULL;
-		kd_err *e = fill(p->c, &g, b, 0);
+		kd_err *e = fill(p->c, &g, b, MAP_OWNED);
 		if (e) {
 			fail(p, e);
 			return NULL;

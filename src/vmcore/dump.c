@@ -71,11 +71,69 @@ kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
 	return d->ops->read_pages(d, pfn, n, buf);
 }
 
+/* As makedumpfile does with /proc/vmcore: map windows of the file rather than copy it through
+ * read(). Windows are aligned, so a sequential walk maps each part once. */
+#define MAP_WINDOW (4ull << 20)
+
+static int mappable(struct kd_dump *d, uint64_t pfn, size_t n, uint64_t *off)
+{
+	return d->ops->file_offset && !d->no_mmap && pfn <= d->max_pfn &&
+	       n <= d->max_pfn - pfn && d->ops->file_offset(d, pfn, n, off);
+}
+
 void kd_dump_map_pages(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out)
 {
+	uint64_t fo, len = (uint64_t)n * d->page_size;
 	*out = NULL;
-	if (d->ops->map_pages && !d->no_mmap && pfn <= d->max_pfn && n <= d->max_pfn - pfn)
-		d->ops->map_pages(d, pfn, n, out);
+	if (!mappable(d, pfn, n, &fo))
+		return;
+	if (!d->win || fo < d->win_off || fo + len > d->win_off + d->win_len) {
+		if (d->win)
+			munmap(d->win, d->win_len);
+		d->win = NULL;
+		uint64_t off = fo - fo % MAP_WINDOW, wlen = MAP_WINDOW;
+		if (fo + len > off + wlen)
+			wlen = (fo + len - off + 4095) / 4096 * 4096;
+		if (d->file_size && off + wlen > d->file_size)
+			wlen = (d->file_size - off + 4095) / 4096 * 4096;
+		if (fo + len > off + wlen)
+			return;
+		void *m = mmap(NULL, (size_t)wlen, PROT_READ, MAP_PRIVATE, d->fd, (off_t)off);
+		if (m == MAP_FAILED) {
+			d->no_mmap = 1; /* e.g. a pipe, or a kernel without vmcore mmap */
+			return;
+		}
+		madvise(m, (size_t)wlen, MADV_SEQUENTIAL);
+		d->win = m;
+		d->win_off = off;
+		d->win_len = wlen;
+	}
+	*out = d->win + (fo - d->win_off);
+}
+
+void kd_dump_map_owned(struct kd_dump *d, uint64_t pfn, size_t n, struct kd_dump_mapping *m)
+{
+	uint64_t fo;
+	m->base = NULL;
+	m->pages = NULL;
+	if (!mappable(d, pfn, n, &fo))
+		return;
+	m->len = (size_t)n * d->page_size;
+	void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, d->fd, (off_t)fo);
+	if (p == MAP_FAILED) {
+		d->no_mmap = 1;
+		return;
+	}
+	m->base = p;
+	m->pages = p;
+}
+
+void kd_dump_unmap_owned(struct kd_dump_mapping *m)
+{
+	if (m->base)
+		munmap(m->base, m->len);
+	m->base = NULL;
+	m->pages = NULL;
 }
 
 static kd_err *mem_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)

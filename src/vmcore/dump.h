@@ -71,5 +71,14 @@ kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
  * *out is NULL when that is not possible (pages not one file-backed run, a compressed format,
  * a file that refuses mmap): read them with kd_dump_read_pages instead. */
 void kd_dump_map_pages(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out);
+/* The same, in a mapping of its own that stays valid until kd_dump_unmap_owned (for threads
+ * that work on several batches at once). m->pages is NULL when not possible. */
+struct kd_dump_mapping {
+	const uint8_t *pages;
+	void *base;
+	size_t len;
+};
+void kd_dump_map_owned(struct kd_dump *d, uint64_t pfn, size_t n, struct kd_dump_mapping *m);
+void kd_dump_unmap_owned(struct kd_dump_mapping *m);
 
 #endif

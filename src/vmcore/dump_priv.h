@@ -36,8 +36,9 @@ struct kd_format_ops {
 	kd_err *(*pfn_bitmaps)(struct kd_dump *d, uint64_t start, uint64_t end, uint8_t *exists,
 			       uint8_t *held);
 	kd_err *(*read_pages)(struct kd_dump *d, uint64_t pfn, size_t n, void *buf);
-	/* optional: pages straight from a mapping of the file (*out NULL: read them instead) */
-	void (*map_pages)(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out);
+	/* optional: the file offset of pfns [pfn, pfn + n) when they are one page-aligned,
+	 * file-backed run (0: not so; read them instead) */
+	int (*file_offset)(struct kd_dump *d, uint64_t pfn, size_t n, uint64_t *off);
 	void (*close)(struct kd_dump *d); /* frees d->fmt; may be NULL */
 };
 

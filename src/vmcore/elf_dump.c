@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "vmcore/dump_priv.h"
 
@@ -290,46 +289,19 @@ static kd_err *elf_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *b
 	return NULL;
 }
 
-/* As makedumpfile does with /proc/vmcore: map windows of the file rather than copy it
- * through read(). Windows are aligned, so a sequential walk maps each part once. */
-#define MAP_WINDOW (4ull << 20)
-
-static void elf_map_pages(struct kd_dump *d, uint64_t pfn, size_t n, const uint8_t **out)
+static int elf_file_offset(struct kd_dump *d, uint64_t pfn, size_t n, uint64_t *off)
 {
 	uint64_t ps = d->page_size, lo = pfn * ps, len = (uint64_t)n * ps;
 	const struct kd_seg *s = find_seg(d, lo);
 	if (!s || lo - s->paddr > s->size || len > s->size - (lo - s->paddr))
-		return; /* not one file-backed run: the caller reads */
-	uint64_t fo = s->offset + (lo - s->paddr);
-	if (fo % 4096)
-		return;
-	if (!d->win || fo < d->win_off || fo + len > d->win_off + d->win_len) {
-		if (d->win)
-			munmap(d->win, d->win_len);
-		d->win = NULL;
-		uint64_t off = fo - fo % MAP_WINDOW, wlen = MAP_WINDOW;
-		if (fo + len > off + wlen)
-			wlen = (fo + len - off + 4095) / 4096 * 4096;
-		if (d->file_size && off + wlen > d->file_size)
-			wlen = (d->file_size - off + 4095) / 4096 * 4096;
-		if (fo + len > off + wlen)
-			return;
-		void *m = mmap(NULL, (size_t)wlen, PROT_READ, MAP_PRIVATE, d->fd, (off_t)off);
-		if (m == MAP_FAILED) {
-			d->no_mmap = 1; /* e.g. a pipe, or a kernel without vmcore mmap */
-			return;
-		}
-		madvise(m, (size_t)wlen, MADV_SEQUENTIAL);
-		d->win = m;
-		d->win_off = off;
-		d->win_len = wlen;
-	}
-	*out = d->win + (fo - d->win_off);
+		return 0;
+	*off = s->offset + (lo - s->paddr);
+	return *off % 4096 == 0;
 }
 
 static const struct kd_format_ops elf_ops = {
 	.read_phys = elf_read_phys,
 	.pfn_bitmaps = elf_pfn_bitmaps,
 	.read_pages = elf_read_pages,
-	.map_pages = elf_map_pages,
+	.file_offset = elf_file_offset,
 };
