@@ -13,7 +13,11 @@ static const struct kd_format_ops elf_ops;
 static int seg_cmp(const void *a, const void *b)
 {
 	const struct kd_seg *x = a, *y = b;
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+	if (x->paddr != y->paddr)
+		return x->paddr < y->paddr ? -1 : 1;
+	/* the same start (KASLR put the kernel text at the start of a RAM range): the larger one
+	 * first, so flatten_segs keeps the RAM range whole and drops the text's alias */
+	return x->memsz > y->memsz ? -1 : x->memsz < y->memsz;
 }
 
 /* /proc/vmcore maps the kernel text twice: its own PT_LOAD lies inside the System RAM one.

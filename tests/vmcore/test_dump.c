@@ -179,9 +179,10 @@ static void overlapping_segments_and_page_api(void)
 	for (uint64_t a = 0; a < 16 * M; a += 4096)
 		memcpy(s.mem + a, &a, sizeof(a));
 	synth_info(&s, "OSRELEASE=6.99.0-synthetic");
-	/* RAM [1M, 10M - 0x400), text [4M, 6M) inside it, RAM [12M, 16M) */
-	uint64_t ranges[] = { 1 * M, 10 * M - 0x400, 4 * M, 6 * M, 12 * M, 16 * M };
-	char *path = synth_write(&s, ranges, 3);
+	/* RAM [1M, 10M - 0x400), text [4M, 6M) inside it, text [12M, 13M) at the start of
+	 * RAM [12M, 16M) and listed first, as KASLR and /proc/vmcore can have them */
+	uint64_t ranges[] = { 12 * M, 13 * M, 1 * M, 10 * M - 0x400, 4 * M, 6 * M, 12 * M, 16 * M };
+	char *path = synth_write(&s, ranges, 4);
 	struct kd_dump *d = NULL;
 	CHECK_OK(kd_dump_open(path, &d));
 	if (d) {
@@ -189,6 +190,8 @@ static void overlapping_segments_and_page_api(void)
 		struct kd_mem m = kd_dump_mem(d);
 		CHECK_OK(m.read_phys(m.ctx, 8 * M, &v, 8)); /* past the text, inside RAM */
 		CHECK_U64(v, 8 * M);
+		CHECK_OK(m.read_phys(m.ctx, 14 * M, &v, 8)); /* past the second text alias */
+		CHECK_U64(v, 14 * M);
 		CHECK_U64(kd_dump_page_size(d), 4096);
 		CHECK_U64(kd_dump_max_pfn(d), 16 * M / 4096);
 		uint8_t ex[512], held[512];
