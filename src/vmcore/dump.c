@@ -136,6 +136,36 @@ void kd_dump_unmap_owned(struct kd_dump_mapping *m)
 	m->pages = NULL;
 }
 
+kd_err *kd_dump_add_note(void *ctx, const struct kd_elf_note *n)
+{
+	struct kd_dump *d = ctx;
+	if (d->nnotes == d->notes_cap) {
+		size_t cap = d->notes_cap ? d->notes_cap * 2 : 16;
+		void *nn = realloc(d->notes, cap * sizeof(*d->notes));
+		if (!nn)
+			return kd_err_new(ENOMEM, "collecting notes");
+		d->notes = nn;
+		d->notes_cap = cap;
+	}
+	d->notes[d->nnotes++] = (struct kd_note){ n->name, n->type, n->desc, n->descsz };
+	if (!strcmp(n->name, "VMCOREINFO")) {
+		kd_vmcoreinfo_free(d->vmcoreinfo);
+		d->vmcoreinfo = NULL;
+		kd_err *e = kd_vmcoreinfo_parse((const char *)n->desc, n->descsz, &d->vmcoreinfo);
+		if (e)
+			return kd_err_wrap(e, "VMCOREINFO note");
+	}
+	return NULL;
+}
+
+kd_err *kd_dump_take_notes(struct kd_dump *d, uint8_t *blob, size_t len)
+{
+	free(d->note_blob);
+	d->note_blob = blob;
+	d->note_len = len;
+	return kd_elf_notes_walk(blob, len, kd_dump_add_note, d);
+}
+
 static kd_err *mem_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
 	return kd_dump_read_virt(ctx, vaddr, buf, len);

@@ -90,6 +90,8 @@ kd_err *kd_dump_open_kdump(struct kd_dump *d, const uint8_t *head, size_t head_l
 kd_err *kd_dump_open_flat(struct kd_dump *d, const uint8_t *head, size_t head_len);
 kd_err *kd_flat_pread(struct kd_dump *d, uint64_t offset, void *buf, size_t len);
 void kd_flat_free(struct kd_flat_index *fi);
+/* One note into d->notes (the VMCOREINFO one is parsed): a kd_elf_notes_walk callback. */
+kd_err *kd_dump_add_note(void *ctx, const struct kd_elf_note *n);
 /* Take ownership of a note blob: walk it into d->notes, parse VMCOREINFO from it. */
 kd_err *kd_dump_take_notes(struct kd_dump *d, uint8_t *blob, size_t len);
 

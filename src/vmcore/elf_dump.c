@@ -47,28 +47,6 @@ static void flatten_segs(struct kd_dump *d)
 	d->nsegs = n;
 }
 
-static kd_err *collect_note(void *ctx, const struct kd_elf_note *n)
-{
-	struct kd_dump *d = ctx;
-	if (d->nnotes == d->notes_cap) {
-		size_t cap = d->notes_cap ? d->notes_cap * 2 : 16;
-		void *nn = realloc(d->notes, cap * sizeof(*d->notes));
-		if (!nn)
-			return kd_err_new(ENOMEM, "collecting notes");
-		d->notes = nn;
-		d->notes_cap = cap;
-	}
-	d->notes[d->nnotes++] = (struct kd_note){ n->name, n->type, n->desc, n->descsz };
-	if (!strcmp(n->name, "VMCOREINFO")) {
-		kd_vmcoreinfo_free(d->vmcoreinfo);
-		d->vmcoreinfo = NULL;
-		kd_err *e = kd_vmcoreinfo_parse((const char *)n->desc, n->descsz, &d->vmcoreinfo);
-		if (e)
-			return kd_err_wrap(e, "VMCOREINFO note");
-	}
-	return NULL;
-}
-
 kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len)
 {
 	d->format = "ELF";
@@ -130,7 +108,7 @@ kd_err *kd_dump_open_elf(struct kd_dump *d, const uint8_t *head, size_t head_len
 			if ((e = kd_dump_pread(d, p->offset, blob, p->filesz)))
 				return kd_err_wrap(e, "PT_NOTE %u", i);
 			d->note_len += p->filesz;
-			if ((e = kd_elf_notes_walk(blob, p->filesz, collect_note, d)))
+			if ((e = kd_elf_notes_walk(blob, p->filesz, kd_dump_add_note, d)))
 				return kd_err_wrap(e, "PT_NOTE %u", i);
 		}
 	}

@@ -49,36 +49,6 @@ struct kdump_state {
 
 static const struct kd_format_ops kdump_ops;
 
-static kd_err *add_note(void *ctx, const struct kd_elf_note *n)
-{
-	struct kd_dump *d = ctx;
-	if (d->nnotes == d->notes_cap) {
-		size_t cap = d->notes_cap ? d->notes_cap * 2 : 16;
-		void *nn = realloc(d->notes, cap * sizeof(*d->notes));
-		if (!nn)
-			return kd_err_new(ENOMEM, "collecting notes");
-		d->notes = nn;
-		d->notes_cap = cap;
-	}
-	d->notes[d->nnotes++] = (struct kd_note){ n->name, n->type, n->desc, n->descsz };
-	if (!strcmp(n->name, "VMCOREINFO")) {
-		kd_vmcoreinfo_free(d->vmcoreinfo);
-		d->vmcoreinfo = NULL;
-		kd_err *e = kd_vmcoreinfo_parse((const char *)n->desc, n->descsz, &d->vmcoreinfo);
-		if (e)
-			return kd_err_wrap(e, "VMCOREINFO note");
-	}
-	return NULL;
-}
-
-kd_err *kd_dump_take_notes(struct kd_dump *d, uint8_t *blob, size_t len)
-{
-	free(d->note_blob);
-	d->note_blob = blob;
-	d->note_len = len;
-	return kd_elf_notes_walk(blob, len, add_note, d);
-}
-
 static int bit(const uint8_t *bm, uint64_t i) { return bm[i / 8] >> (i % 8) & 1; }
 
 static uint64_t rank_of(const struct kdump_state *k, uint64_t pfn)
