@@ -81,19 +81,27 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+/* Create an output file as makedumpfile does: an existing one only with -f. */
+static kd_err *open_output(const char *path, int force, int *fd)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+	if (*fd >= 0)
+		return NULL;
+	if (errno == EEXIST)
+		return kd_err_new(EEXIST, "%s already exists (use -f to overwrite)", path);
+	return kd_err_errno("creating %s", path);
+}
+
 static int dump_dmesg(const char *vmcore, const char *logfile, int force, int msglevel)
 {
 	struct kd_dump *d;
 	kd_err *e = kd_dump_open(vmcore, &d);
 	if (e)
 		return fail(e, msglevel);
-	int fd = open(logfile, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0) {
+	int fd;
+	if ((e = open_output(logfile, force, &fd))) {
 		kd_dump_close(d);
-		if (errno == EEXIST)
-			return fail(kd_err_new(EEXIST, "%s already exists (use -f to overwrite)",
-					       logfile), msglevel);
-		return fail(kd_err_errno("creating %s", logfile), msglevel);
+		return fail(e, msglevel);
 	}
 	FILE *f = fdopen(fd, "w");
 	struct kd_mem mem = kd_dump_mem(d);
@@ -110,14 +118,11 @@ static int dump_dmesg(const char *vmcore, const char *logfile, int force, int ms
 
 static int reassemble(const char *dumpfile, int force, int msglevel)
 {
-	int fd = open(dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return fail(kd_err_new(EEXIST, "%s already exists (use -f to overwrite)",
-					       dumpfile), msglevel);
-		return fail(kd_err_errno("creating %s", dumpfile), msglevel);
-	}
-	kd_err *e = kd_flat_reassemble(0, "standard input", fd, dumpfile);
+	int fd;
+	kd_err *e = open_output(dumpfile, force, &fd);
+	if (e)
+		return fail(e, msglevel);
+	e = kd_flat_reassemble(0, "standard input", fd, dumpfile);
 	if (!e && fsync(fd) < 0)
 		e = kd_err_errno("syncing %s", dumpfile);
 	if (close(fd) < 0 && !e)
@@ -242,16 +247,9 @@ int kd_makedumpfile_main(int argc, char **argv)
 	o.elf = elf;
 
 	int fd = 1;
-	if (!flat && !o.dry_run) {
-		fd = open(dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
-			  0644);
-		if (fd < 0) {
-			e = errno == EEXIST
-				? kd_err_new(EEXIST, "%s already exists (use -f to overwrite)", dumpfile)
-				: kd_err_errno("creating %s", dumpfile);
-			kd_dump_close(in);
-			return fail(e, (int)msglevel);
-		}
+	if (!flat && !o.dry_run && (e = open_output(dumpfile, force, &fd))) {
+		kd_dump_close(in);
+		return fail(e, (int)msglevel);
 	}
 	struct kd_sink *sink = NULL;
 	if (!o.dry_run)

@@ -112,11 +112,7 @@ static kd_err *drop_zero_pages(struct kd_collector *c, struct kd_collect_stats *
 		if (e)
 			return kd_err_wrap(e, "checking pages for zeros");
 		for (uint64_t k = 0; k < run; k++) {
-			const uint64_t *q = (const uint64_t *)(const void *)(c->zbuf + k * c->ps);
-			uint64_t acc = 0;
-			for (size_t w = 0; w < c->ps / 8; w++)
-				acc |= q[w];
-			if (!acc) {
+			if (kd_page_is_zero(c->zbuf + k * c->ps, c->ps)) {
 				c->dump[(i + k) / 8] &= (uint8_t)~(1u << ((i + k) % 8));
 				c->zero[(i + k) / 8] |= (uint8_t)(1u << ((i + k) % 8));
 				st->zero++;

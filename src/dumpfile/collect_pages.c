@@ -141,25 +141,12 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int 
 	return NULL;
 }
 
-static int is_zero(const uint8_t *p, size_t n)
-{
-	const uint64_t *q = (const uint64_t *)(const void *)p;
-	uint64_t acc = 0;
-	for (size_t i = 0; i < n / 8; i += 8) {
-		acc |= q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] |
-		       q[i + 7];
-		if (acc)
-			return 0;
-	}
-	return 1;
-}
-
 static kd_err *pack(struct kd_collector *c, struct kd_codec_ctx *ctx, struct batch *b)
 {
 	size_t bound = bound_of(c);
 	for (unsigned k = 0; k < b->n; k++) {
 		const uint8_t *page = b->src[k];
-		if ((c->o.dump_level & KD_DL_ZERO) && is_zero(page, c->ps)) {
+		if ((c->o.dump_level & KD_DL_ZERO) && kd_page_is_zero(page, c->ps)) {
 			b->kind[k] = PAGE_ZERO;
 			continue;
 		}

@@ -27,6 +27,20 @@ struct kd_collector {
 	uint8_t *keep, *keep_exists;
 };
 
+/* All bytes zero? (page_size is a multiple of 64) */
+static inline int kd_page_is_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *q = (const uint64_t *)(const void *)p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < n / 8; i += 8) {
+		acc |= q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] |
+		       q[i + 7];
+		if (acc)
+			return 0;
+	}
+	return 1;
+}
+
 /* Compute (or fetch) cycle i's bitmaps into c->exists / c->dump; st: count (pass 1). */
 kd_err *kd_collect_cycle(struct kd_collector *c, uint64_t i, struct kd_collect_stats *st);
 /* Pass 2: every cycle's bitmaps and pages, to c->w. */
