@@ -3,7 +3,7 @@
  *   0  done; for -S: no kernel loaded in the slot asked about
  *   1  failed (usage, a file that is not a kernel, no crash reservation, the kernel refused);
  *      for -S: a kernel is loaded
- *   2  only the classic kexec_load path could do it, and kdumpkit does not have it yet
+ *   2  an option of kexec-tools' classic loaders kdumpkit does not have (--entry, ...)
  *   255  -S could not tell (kexec-tools returns -1 there)
  * Load failures are one message on stderr; -d adds what is loaded, where, and why. */
 #include <stdio.h>
@@ -45,6 +45,7 @@ static int do_load(const struct kd_kexec_opts *o)
 	struct kd_kexec_load_req rq = {
 		.kernel = o->kernel, .initrd = o->initrd, .cmdline = cmdline, .panic = o->panic,
 		.syscall = o->syscall, .type = o->type, .kernel_debug = o->debug,
+		.mem_min = o->mem_min, .mem_max = o->mem_max,
 	};
 	struct kd_kexec_load_res res;
 	e = kd_kexec_load(&rq, &res);
@@ -100,8 +101,8 @@ int kd_kexec_main(int argc, char **argv)
 		return loaded;
 	}
 	if (o.load && o.classic_option) {
-		kd_error("%s is an option of the classic kexec_load path, which kdumpkit does not "
-			 "support yet", o.classic_option);
+		kd_error("%s is an option of kexec-tools' own image loaders, which kdumpkit does "
+			 "not have", o.classic_option);
 		return EXIT_CLASSIC;
 	}
 	if (o.unload && (e = kd_kexec_unload(o.panic, o.syscall)))

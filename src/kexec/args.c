@@ -2,11 +2,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
 	OPT_APPEND = 256, OPT_REUSE_CMDLINE, OPT_INITRD, OPT_PRINT_CKR_SIZE, OPT_IGNORED,
-	OPT_CLASSIC, OPT_CLASSIC_ARG,
+	OPT_CLASSIC, OPT_CLASSIC_ARG, OPT_MEM_MIN, OPT_MEM_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -43,9 +44,10 @@ static const struct option long_opts[] = {
 	{ "pass-memmap-cmdline", no_argument, NULL, OPT_IGNORED },
 	{ "noefi", no_argument, NULL, OPT_IGNORED },
 	{ "reuse-video-type", no_argument, NULL, OPT_IGNORED },
-	/* only the classic kexec_load path implements these */
-	{ "mem-min", required_argument, NULL, OPT_CLASSIC_ARG },
-	{ "mem-max", required_argument, NULL, OPT_CLASSIC_ARG },
+	/* segment placement: the classic kexec_load path */
+	{ "mem-min", required_argument, NULL, OPT_MEM_MIN },
+	{ "mem-max", required_argument, NULL, OPT_MEM_MAX },
+	/* options of kexec-tools' classic loaders kdumpkit does not have */
 	{ "entry", required_argument, NULL, OPT_CLASSIC_ARG },
 	{ "serial", required_argument, NULL, OPT_CLASSIC_ARG },
 	{ "serial-baud", required_argument, NULL, OPT_CLASSIC_ARG },
@@ -59,6 +61,17 @@ static const struct option long_opts[] = {
 	{ "args-none", no_argument, NULL, OPT_CLASSIC },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* An address as kexec-tools reads one (strtoul, base 0: 0x... hex, 0... octal, decimal). */
+static kd_err *parse_addr(const char *s, unsigned long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return kd_err_new(0, "bad address '%s'", s);
+	return NULL;
+}
 
 /* The long name of the option getopt_long just returned at index li. */
 static const char *long_name(int li) { return li >= 0 ? long_opts[li].name : "?"; }
@@ -112,6 +125,15 @@ kd_err *kd_kexec_parse_args(int argc, char **argv, struct kd_kexec_opts *o)
 		case OPT_REUSE_CMDLINE: o->reuse_cmdline = 1; break;
 		case OPT_INITRD: o->initrd = optarg; break;
 		case OPT_IGNORED: break;
+		case OPT_MEM_MIN:
+		case OPT_MEM_MAX: {
+			unsigned long long v;
+			kd_err *e = parse_addr(optarg, &v);
+			if (e)
+				return kd_err_wrap(e, "--%s", long_name(li));
+			*(c == OPT_MEM_MIN ? &o->mem_min : &o->mem_max) = v;
+			break;
+		}
 		case OPT_CLASSIC:
 		case OPT_CLASSIC_ARG:
 			if (!o->classic_option)
@@ -167,12 +189,15 @@ const char *kd_kexec_usage(void)
 	       " -S, --status            exit 1 if a kernel is loaded (the capture kernel\n"
 	       "                         unless -l is given), 0 if not\n"
 	       " -s, --kexec-file-syscall   load with kexec_file_load only\n"
-	       " -c, --kexec-syscall        load with kexec_load (not supported yet)\n"
+	       " -c, --kexec-syscall        load with kexec_load (kdumpkit places the segments\n"
+	       "                            and its own purgatory checks them)\n"
 	       " -a, --kexec-syscall-auto   kexec_file_load, kexec_load if the kernel cannot\n"
 	       "                            (the default)\n"
 	       " -d, --debug             report what is loaded where\n"
 	       " -t, --type=TYPE         fail unless the image is TYPE (bzImage64, elf-x86_64)\n"
 	       "     --print-ckr-size    print the size of the crash kernel region in bytes\n"
+	       "     --mem-min=ADDR, --mem-max=ADDR\n"
+	       "                         place every segment within [ADDR, ADDR] (kexec_load)\n"
 	       "     --append=STRING, --command-line=STRING\n"
 	       "                         the new kernel's command line\n"
 	       "     --reuse-cmdline     start from this kernel's command line (without\n"

@@ -4,7 +4,7 @@
  * panic slot unless -l was given, -x/-y remove the ifdown/sync steps.
  * Options that only matter to kexec_load's image loaders (where kexec_file_load's kernel-side
  * loader decides) are accepted and ignored; options the classic path alone implements are
- * recorded in classic_option (that path is not supported yet). */
+ * recorded in classic_option (kdumpkit's classic path does not have them). */
 #ifndef KD_KEXEC_ARGS_H
 #define KD_KEXEC_ARGS_H
 
@@ -24,7 +24,8 @@ struct kd_kexec_opts {
 	int reuse_cmdline;
 	const char *initrd;   /* --initrd / --ramdisk */
 	const char *type;     /* -t: checked against what the image is */
-	const char *classic_option; /* an option only kexec_load implements, or NULL */
+	unsigned long long mem_min, mem_max; /* --mem-min/--mem-max (0: not given) */
+	const char *classic_option; /* an option of kexec-tools' loaders we lack, or NULL */
 };
 
 /* Parse argv (argv[0] is the program). Usage errors (unknown option, missing argument, a

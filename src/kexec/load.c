@@ -10,6 +10,7 @@
 #include "base/iomem.h"
 #include "base/log.h"
 #include "base/size.h"
+#include "kexec/classic.h"
 #include "kexec/crash_region.h"
 #include "kexec/image.h"
 #include "kexec/syscall.h"
@@ -19,22 +20,40 @@
 /* x86 bzImage64_load() keeps room to append "elfcorehdr=0x<addr> " within cmdline_size */
 #define ELFCOREHDR_STR_LEN 30
 
-static kd_err *classic_needed(struct kd_kexec_load_res *res, const char *kernel, kd_err *why)
+static kd_err *read_crash_regions(const char *path, struct kd_iomem *io,
+				  struct kd_crash_regions *cr)
 {
-	res->classic_needed = 1;
-	return kd_err_wrap(why, "%s needs the classic kexec_load path, which kdumpkit does not "
-			   "support yet", kernel);
-}
-
-static kd_err *read_crash_regions(const char *path, struct kd_crash_regions *cr)
-{
-	struct kd_iomem io;
-	kd_err *e = kd_iomem_read(path, &io);
+	kd_err *e = kd_iomem_read(path, io);
 	if (e)
 		return e;
-	kd_crash_regions_find(&io, cr);
-	kd_iomem_free(&io);
+	kd_crash_regions_find(io, cr);
 	return NULL;
+}
+
+/* The classic path: kexec_load with segments, boot_params and purgatory built here. */
+static kd_err *classic_load(const struct kd_kexec_load_req *rq, const struct kd_kernel_image *img,
+			    const struct kd_iomem *io, const struct kd_crash_regions *cr,
+			    kd_err *why)
+{
+	if (why) {
+		char b[512];
+		kd_err_format(why, b, sizeof(b));
+		kd_debug("using kexec_load: %s", b);
+		kd_err_free(why);
+	}
+	struct kd_classic_req cq = {
+		.kernel = rq->kernel, .img = img, .initrd = rq->initrd, .cmdline = rq->cmdline,
+		.panic = rq->panic, .mem_min = rq->mem_min,
+		.mem_max = rq->mem_max ? rq->mem_max : (uint64_t)UINT64_MAX,
+		.io = rq->panic ? io : NULL, .cr = rq->panic ? cr : NULL,
+		.root = rq->root ? rq->root : "", .dry_run = rq->dry_run,
+	};
+	struct kd_classic_res res;
+	kd_err *e = kd_kexec_classic_load(&cq, &res);
+	if (!e)
+		kd_debug("%s kernel loaded with kexec_load (%zu segments)",
+			 rq->panic ? "capture" : "reboot", res.nseg);
+	return e;
 }
 
 /* -t: kexec-tools' x86_64 type names */
@@ -184,19 +203,24 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 	memset(res, 0, sizeof(*res));
 	const char *iomem = rq->iomem_path ? rq->iomem_path : IOMEM_PATH;
 	struct kd_crash_regions cr = { 0 };
+	struct kd_iomem io = { 0 };
 	kd_err *e;
 	if (rq->panic) {
 		/* like kexec-tools, before anything else: without a reservation nothing can work */
-		if ((e = read_crash_regions(iomem, &cr)))
+		if ((e = read_crash_regions(iomem, &io, &cr)))
 			return kd_err_wrap(e, "looking for the crash kernel region");
-		if (cr.n == 0)
+		if (cr.n == 0) {
+			kd_iomem_free(&io);
 			return kd_err_new(0, "Memory for crashkernel is not reserved: %s has no \"Crash "
 					  "kernel\" region. Boot with crashkernel= (e.g. crashkernel=256M) "
 					  "to load a capture kernel", iomem);
+		}
 	}
 	struct kd_kernel_image img;
-	if ((e = kd_kernel_image_open(rq->kernel, KD_DECOMPRESS_MAX, &img)))
+	if ((e = kd_kernel_image_open(rq->kernel, KD_DECOMPRESS_MAX, &img))) {
+		kd_iomem_free(&io);
 		return e;
+	}
 	char desc[96];
 	kd_kernel_image_describe(&img, desc, sizeof(desc));
 	kd_debug("kernel %s: %s, %llu bytes%s%s", rq->kernel, desc, (unsigned long long)img.size,
@@ -208,35 +232,43 @@ kd_err *kd_kexec_load(const struct kd_kexec_load_req *rq, struct kd_kexec_load_r
 		e = kd_err_wrap(e, "kernel %s", rq->kernel);
 		goto out;
 	}
-	if (rq->syscall == KD_KEXEC_CLASSIC) {
-		e = classic_needed(res, rq->kernel, kd_err_new(0, "-c asks for kexec_load"));
-		goto out;
-	}
-	if ((e = file_load_refusal(&img))) {
-		e = rq->syscall == KD_KEXEC_AUTO ? classic_needed(res, rq->kernel, e) :
-			kd_err_wrap(e, "kernel %s", rq->kernel);
-		goto out;
-	}
 	if (rq->initrd) {
 		if ((e = open_initrd(rq->initrd, &initrd_fd, &initrd_size)))
 			goto out;
 		kd_debug("initrd %s: %llu bytes", rq->initrd, (unsigned long long)initrd_size);
 	}
-	if ((e = check_cmdline(&img.bz, rq->cmdline)))
+	if (img.kind == KD_IMAGE_BZIMAGE && (e = check_cmdline(&img.bz, rq->cmdline)))
 		goto out;
 	kd_debug("command line: %s", rq->cmdline ? rq->cmdline : "(empty)");
-	if (rq->panic && (e = check_fit(&cr, &img, rq, initrd_size)))
+	if (rq->panic && img.kind == KD_IMAGE_BZIMAGE && (e = check_fit(&cr, &img, rq, initrd_size)))
 		goto out;
 
+	if (rq->syscall == KD_KEXEC_CLASSIC) {
+		e = classic_load(rq, &img, &io, &cr, NULL);
+		goto out;
+	}
+	if (rq->syscall == KD_KEXEC_AUTO && (rq->mem_min || rq->mem_max)) {
+		e = classic_load(rq, &img, &io, &cr,
+				 kd_err_new(0, "--mem-min/--mem-max place segments, which only "
+					    "kexec_load lets us do"));
+		goto out;
+	}
+	if ((e = file_load_refusal(&img))) {
+		e = rq->syscall == KD_KEXEC_AUTO ? classic_load(rq, &img, &io, &cr, e) :
+			kd_err_wrap(e, "kernel %s", rq->kernel);
+		goto out;
+	}
 	unsigned long flags = (rq->panic ? KD_KEXEC_FILE_ON_CRASH : 0) |
 			      (initrd_fd < 0 ? KD_KEXEC_FILE_NO_INITRAMFS : 0) |
 			      (rq->kernel_debug ? KD_KEXEC_FILE_DEBUG : 0);
-	if ((e = file_load(img.fd, initrd_fd, rq->cmdline, flags))) {
+	if (rq->dry_run) {
+		kd_debug("dry run: not calling kexec_file_load");
+	} else if ((e = file_load(img.fd, initrd_fd, rq->cmdline, flags))) {
 		int errnum = kd_err_errnum(e);
 		e = explain(e, errnum, rq->panic);
 		if (rq->syscall == KD_KEXEC_AUTO &&
 		    kd_kexec_file_errclass(errnum) == KD_KEXEC_ERR_FALLBACK)
-			e = classic_needed(res, rq->kernel, e);
+			e = classic_load(rq, &img, &io, &cr, e);
 		else
 			e = kd_err_wrap(e, "loading %s", rq->kernel);
 	} else {
@@ -246,6 +278,7 @@ out:
 	if (initrd_fd >= 0)
 		close(initrd_fd);
 	kd_kernel_image_close(&img);
+	kd_iomem_free(&io);
 	return e;
 }
 
@@ -264,9 +297,11 @@ kd_err *kd_kexec_unload(int panic, enum kd_kexec_syscall sc)
 kd_err *kd_kexec_crash_size(const char *iomem_path, unsigned long long *size)
 {
 	struct kd_crash_regions cr;
-	kd_err *e = read_crash_regions(iomem_path ? iomem_path : IOMEM_PATH, &cr);
+	struct kd_iomem io;
+	kd_err *e = read_crash_regions(iomem_path ? iomem_path : IOMEM_PATH, &io, &cr);
 	if (e)
 		return e;
 	*size = kd_crash_region_size(&cr);
+	kd_iomem_free(&io);
 	return NULL;
 }

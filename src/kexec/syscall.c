@@ -38,6 +38,15 @@ kd_err *kd_sys_kexec_load_unload(int crash)
 	return NULL;
 }
 
+kd_err *kd_sys_kexec_load(uint64_t entry, const struct kd_sys_segment *segs, size_t n,
+			  int crash)
+{
+	unsigned long flags = KEXEC_ARCH_X86_64 | (crash ? KEXEC_ON_CRASH : 0);
+	if (syscall(SYS_kexec_load, (unsigned long)entry, (unsigned long)n, segs, flags) != 0)
+		return kd_err_errno("kexec_load");
+	return NULL;
+}
+
 kd_err *kd_sys_reboot_kexec(void)
 {
 	reboot(LINUX_REBOOT_CMD_KEXEC);

@@ -98,7 +98,14 @@ static void test_ignored_and_classic_options(void)
 	CHECK_OK(PARSE(&o, "-p", "k", "--elf64-core-headers", "--reset-vga", "--hotplug", "-i"));
 	CHECK(!o.classic_option && o.load);
 	CHECK_OK(PARSE(&o, "-l", "k", "--mem-max=0x1000000", "--reuseinitrd"));
-	CHECK_STR(o.classic_option, "mem-max");
+	CHECK_STR(o.classic_option, "reuseinitrd");
+	CHECK_U64(o.mem_max, 0x1000000);
+	CHECK_OK(PARSE(&o, "-l", "k", "--mem-min=16777216", "--mem-max", "0x3fffffff"));
+	CHECK(!o.classic_option);
+	CHECK_U64(o.mem_min, 0x1000000);
+	CHECK_U64(o.mem_max, 0x3fffffff);
+	CHECK_FAILS(PARSE(&o, "-l", "k", "--mem-min=12x"));
+	CHECK_FAILS(PARSE(&o, "-l", "k", "--mem-max=-1"));
 	CHECK_OK(PARSE(&o, "-l", "k", "-t", "bzImage64"));
 	CHECK_STR(o.type, "bzImage64");
 }

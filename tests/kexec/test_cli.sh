@@ -46,12 +46,16 @@ head=$fixtures/vmlinuz-6.1.0-56-cloud-amd64.head
 check "truncated bzImage with -s: exit 1" [ $rc -eq 1 ]
 check "truncated bzImage with -s: says truncated" has "truncated: the header describes"
 "$dir/kexec" -l "$head" 2>"$err"; rc=$?
-check "truncated bzImage in auto mode: exit 2 (only kexec_load could try)" [ $rc -eq 2 ]
-check "truncated bzImage in auto mode: names the classic path" has "needs the classic kexec_load path"
+check "truncated bzImage in auto mode: exit 1 (kexec_load refuses it too)" [ $rc -eq 1 ]
+check "truncated bzImage in auto mode: kexec_load says truncated" sh -c "grep -q 'with kexec_load' '$err' && grep -q 'truncated' '$err'"
 "$dir/kexec" -c -l "$head" 2>"$err"; rc=$?
-check "-c: exit 2, not supported yet" sh -c "[ $rc -eq 2 ] && grep -q 'does not support yet' '$err'"
+check "-c: exit 1, truncated" sh -c "[ $rc -eq 1 ] && grep -q 'with kexec_load' '$err' && grep -q truncated '$err'"
 "$dir/kexec" -l --mem-max=0x10000000 "$head" 2>"$err"; rc=$?
-check "--mem-max (classic only): exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'mem-max is an option of the classic' '$err'"
+check "--mem-max: the classic path, exit 1 (truncated)" sh -c "[ $rc -eq 1 ] && grep -q 'with kexec_load' '$err'"
+"$dir/kexec" -l --mem-max=0x10zz "$head" 2>"$err"; rc=$?
+check "--mem-max: a bad address, exit 1" sh -c "[ $rc -eq 1 ] && grep -q \"mem-max: bad address '0x10zz'\" '$err'"
+"$dir/kexec" -l --entry=0x1000 "$head" 2>"$err"; rc=$?
+check "--entry (kexec-tools' loaders only): exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'entry is an option of kexec-tools' '$err'"
 "$dir/kexec" -l -t elf-x86_64 "$head" 2>"$err"; rc=$?
 check "-t of the wrong type: exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'Wrong file type elf-x86_64, file matches type bzImage64' '$err'"
 rm -f "$err" "$err.txt" "$err.gz"

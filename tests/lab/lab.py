@@ -307,7 +307,9 @@ class Scenario:
     workload: str = "mixed"      # mixed | cache | idle
     workload_mb: int = 0         # 0: a size that fits the guest
     capture: str = "cat /proc/vmcore > vmcore"
-    loader: str = "kdumpkit"     # kdumpkit kexec -p; "debian": kexec-tools, as an oracle
+    # kdumpkit kexec -p; "kdumpkit-classic": the same with -c (kexec_load); "debian":
+    # kexec-tools, as an oracle
+    loader: str = "kdumpkit"
     # "max" has LA57: the guest kernel uses 5-level paging; "max,la57=off" gives 4 levels
     cpu: str = "max"
     capture_append: str = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
@@ -379,6 +381,10 @@ def _loader_cmd(sc):
                 f"--append={shell_quote(append)}")
     if sc.loader == "kdumpkit":
         return (f"kdumpkit kexec -p /boot/vmlinuz --initrd=/boot/capture.img "
+                f"--append={shell_quote(append)}")
+    if sc.loader == "kdumpkit-classic":
+        # the classic kexec_load path: our placement, crash headers and purgatory
+        return (f"kdumpkit kexec -d -c -p /boot/vmlinuz --initrd=/boot/capture.img "
                 f"--append={shell_quote(append)}")
     raise LabError(f"unknown loader {sc.loader}")
 

@@ -154,7 +154,8 @@ step reusel /tmp/kexec -d -l $K --initrd=$I --reuse-cmdline
 step missing /tmp/kexec -p /nonexistent/vmlinuz --initrd=$I
 step notkernel /tmp/kexec -l /lab.conf
 step program /tmp/kexec -l /bin/busybox
-step classic /tmp/kexec -c -p $K --initrd=$I
+step classic /tmp/kexec -d -c -p $K --initrd=$I
+cat /sys/kernel/kexec_crash_loaded > classic.sys
 step noinitrd /tmp/kexec -p $K --initrd=/nonexistent/initrd.img
 step longcmd /tmp/kexec -p $K --initrd=$I --append="$(head -c 2100 /dev/zero | tr '\0' x)"
 step pu2 /tmp/kexec -p -u
@@ -275,15 +276,16 @@ def test_status(c, series, mem, cpu):
            err_has=(f"command line: {want_p}\n",))
     expect(c, st, f"{name}: -l --reuse-cmdline keeps crashkernel=", "reusel", 0,
            err_has=(f"command line: {first}\n",))
-    # errors: exit 1 (2 for the classic path), one clear message naming the problem
+    # errors: exit 1, one clear message naming the problem
     expect(c, st, f"{name}: a missing kernel file", "missing", 1,
            err_has=("/nonexistent/vmlinuz", "No such file"))
     expect(c, st, f"{name}: a file that is not a kernel", "notkernel", 1,
            err_has=("/lab.conf", "not a kernel image"))
     expect(c, st, f"{name}: an ELF program is not a kernel", "program", 1,
            err_has=("/bin/busybox", "not a kernel"))
-    expect(c, st, f"{name}: -c says the classic path is not supported yet (exit 2)", "classic",
-           2, err_has=("classic kexec_load path", "not support"))
+    expect(c, st, f"{name}: -c -p loads through kexec_load", "classic", 0,
+           err_has=("capture kernel loaded with kexec_load",))
+    c.check(f"{name}: and kexec_crash_loaded says so", st.text("classic.sys").strip() == "1")
     expect(c, st, f"{name}: a command line longer than the kernel takes (2016 bytes)",
            "longcmd", 1, err_has=("the command line is 2100 bytes", "at most 2016"))
     expect(c, st, f"{name}: a missing initrd", "noinitrd", 1,
