@@ -37,10 +37,11 @@ kd_err *kd_elf_xnum(const void *shdr0, size_t len, uint32_t *phnum)
 {
 	if (len < sizeof(Elf64_Shdr))
 		return kd_err_new(EINVAL, "section header 0 is truncated");
-	const Elf64_Shdr *sh = shdr0;
-	if (sh->sh_info == 0 || sh->sh_info > KD_ELF_MAX_PHDRS)
-		return kd_err_new(EINVAL, "implausible program header count %u", sh->sh_info);
-	*phnum = sh->sh_info;
+	Elf64_Shdr sh; /* copied: the caller's buffer need not be aligned */
+	memcpy(&sh, shdr0, sizeof(sh));
+	if (sh.sh_info == 0 || sh.sh_info > KD_ELF_MAX_PHDRS)
+		return kd_err_new(EINVAL, "implausible program header count %u", sh.sh_info);
+	*phnum = sh.sh_info;
 	return NULL;
 }
 
