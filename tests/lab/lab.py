@@ -320,6 +320,8 @@ class Scenario:
     # loaded, whose init records its /proc/cmdline when it carries kdlab_reboot=.
     mode: str = "crash"
     script: str = ""
+    loader_cmd: str = ""            # a shell command that replaces `loader` (the lab disk is
+                                    # not mounted when it runs)
     crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
     extra_append: str = ""          # more first-kernel parameters (e.g. lockdown=integrity)
     disk_files: dict = field(default_factory=dict)  # name on the lab disk -> file on the host
@@ -373,6 +375,8 @@ def _workload_args(sc):
 
 def _loader_cmd(sc):
     append = sc.capture_append
+    if sc.loader_cmd:
+        return sc.loader_cmd
     if sc.loader == "debian":
         # kexec_file_load first, like kdump-tools; the classic syscall if the kernel refuses
         return ("kexec-debian -s -p /boot/vmlinuz --initrd=/boot/capture.img "

@@ -12,12 +12,14 @@ boot_params, e820, ELF core header and purgatory) on Debian's 6.1 and 6.12 kerne
               tasks, uts and printk records from our dump as from the raw vmcore); the dump made
               in the capture kernel is the same file as the one made on the host; the kernel
               text PT_LOAD is where VMCOREINFO's KERNELOFFSET says
-  3. reboot:  `-c -l` with a marker and the initrd, `-e`: the second kernel runs the initrd's
+  3. elf:     an ELF vmlinux loaded with `-c -p` into the crash region boots as the capture
+              kernel after sysrq
+  4. reboot:  `-c -l` with a marker and the initrd, `-e`: the second kernel runs the initrd's
               /init with exactly that command line (bzImage on both kernels, ELF vmlinux on 6.1)
-  4. errors:  not a kernel, segments that do not fit (--mem-max, --mem-min), an initrd too big
+  5. errors:  not a kernel, segments that do not fit (--mem-max, --mem-min), an initrd too big
               for the crash region: exit 1, a clear message, nothing loaded
 
-  run_kexec_classic.py [--only headers|collect|reboot]
+  run_kexec_classic.py [--only headers|collect|elf|reboot]
 Prints one "ok"/"FAIL" line per check; ends with "lab-kexec-classic: N passed, N failed".
 """
 
@@ -150,6 +152,41 @@ def test_collect(c, series, mem, cpu):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_elf_crash(c, series, mem, cpu):
+    """An ELF vmlinux as the capture kernel: placed 2 MiB-aligned in the crash region, far from
+    where it was linked; head_64.S runs it there."""
+    name = f"classic-elf-crash-{series}-{mem}"
+    append = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+    loader = ("mount -t ext4 /dev/vda /out && cp /out/vmlinux /tmp/vmlinux && umount /out && "
+              "kdumpkit kexec -d -c -p /tmp/vmlinux --initrd=/boot/capture.img "
+              f"--append={lab.shell_quote(append)} && rm /tmp/vmlinux")
+    sc = crash_scenario(series, mem, cpu, "kdumpkit-classic", workload="idle",
+                        capture="head -c 65536 /proc/vmcore > vmcore-head", loader_cmd=loader,
+                        disk_files={"vmlinux": stripped_vmlinux(lab.fetch_kernel(series).release)})
+    res = run(c, name, sc)
+    if not res or not (loaded_classic(c, name, res) and capture_booted(c, name, res)):
+        return
+    m = re.search(r"segment \d+: kernel +0x([0-9a-f]+)-", res.serial)
+    lo, hi = crash_range(res.text("first-iomem.txt") or "")
+    c.check(f"{name}: the vmlinux was placed inside the crash region, 2 MiB-aligned",
+            m is not None and lo <= int(m.group(1), 16) < hi and int(m.group(1), 16) % (2 << 20)
+            == 0, m.group(0) if m else _tail(res.serial))
+    try:
+        core = elfcore.Core(res.file("vmcore-head"))
+        ok = len(core.loads()) >= 2 and core.prstatus_count() == 2 and core.vmcoreinfo()
+    except (elfcore.CoreError, TypeError) as e:
+        ok = False
+    c.check(f"{name}: the capture kernel has a /proc/vmcore with CPU notes and VMCOREINFO", ok)
+
+
+def crash_range(iomem):
+    for line in iomem.splitlines():
+        m = re.match(r"\s*([0-9a-f]+)-([0-9a-f]+) : Crash kernel$", line)
+        if m:
+            return int(m.group(1), 16), int(m.group(2), 16) + 1
+    return 0, 0
+
+
 # ---------------------------------------------------------------- 3 + 4. reboot and errors
 
 REBOOT_SCRIPT = STEP_FN + r'''
@@ -219,7 +256,7 @@ def test_reboot(c, series, mem, cpu, elf=False):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=("headers", "collect", "reboot"))
+    ap.add_argument("--only", choices=("headers", "collect", "elf", "reboot"))
     a = ap.parse_args()
     c = Checker()
     groups = {
@@ -228,6 +265,7 @@ def main():
                     lambda: test_headers(c, "6.12", "1G", "max")],
         "collect": [lambda: test_collect(c, "6.1", "1G", "max,la57=off"),
                     lambda: test_collect(c, "6.12", "1G", "max")],
+        "elf": [lambda: test_elf_crash(c, "6.1", "1G", "max,la57=off")],
         "reboot": [lambda: test_reboot(c, "6.1", "1G", "max,la57=off"),
                    lambda: test_reboot(c, "6.12", "512M", "max"),
                    lambda: test_reboot(c, "6.1", "1G", "max,la57=off", elf=True)],
