@@ -88,7 +88,6 @@ kd_err *kd_bootparams_build(const struct kd_bootparams_req *rq, uint64_t addr, u
 {
 	uint8_t *bp = buf;
 	memset(buf, 0, kd_bootparams_size(rq));
-	carry_over(bp, rq->running, rq->running_len);
 	if (rq->image) {
 		if (rq->image_len < 0x202)
 			return kd_err_new(ENOEXEC, "bzImage shorter than its setup header");
@@ -99,6 +98,8 @@ kd_err *kd_bootparams_build(const struct kd_bootparams_req *rq, uint64_t addr, u
 	} else {
 		minimal_header(bp, rq->kernel_addr);
 	}
+	/* after the header: hardware_subarch (0x23c) lies inside it and the running one wins */
+	carry_over(bp, rq->running, rq->running_len);
 	bp[KD_BP_TYPE_OF_LOADER] = LOADER_KEXEC;
 	bp[KD_BP_LOADFLAGS] = 0;
 	put32(bp, KD_BP_CODE32_START, (uint32_t)rq->kernel_addr);

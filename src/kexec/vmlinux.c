@@ -69,7 +69,8 @@ kd_err *kd_vmlinux_load(const uint8_t *buf, size_t len, struct kd_vmlinux *v)
 		return kd_err_new(ENOMEM, "ELF vmlinux: %zu bytes", v->bufsz);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
-		if (p->p_type == PT_LOAD && p->p_filesz)
+		/* the same PT_LOADs as checked above: an empty one (p_memsz 0) is skipped */
+		if (p->p_type == PT_LOAD && p->p_memsz && p->p_filesz)
 			memcpy(v->buf + (p->p_paddr - lo), buf + p->p_offset, p->p_filesz);
 	}
 	return NULL;
