@@ -73,8 +73,14 @@ static void test_relocation_moves_absolutes(void)
 	}
 	for (size_t i = 0; i < a.size; i++)
 		stray += a.image[i] != b.image[i] && !covered[i];
-	CHECK(moved >= 16); /* the R_X86_64_64 relocations */
+	CHECK(moved >= 1); /* gcc and clang emit different numbers of absolute relocations */
 	CHECK_U64(stray, 0);
+	/* the GDT descriptor's base (gdt_desc + 2) is one of them, in every build */
+	uint64_t off, size, ga, gb;
+	CHECK_OK(kd_purgatory_symbol(&a, "gdt_desc", &off, &size));
+	memcpy(&ga, a.image + off + 2, 8);
+	memcpy(&gb, b.image + off + 2, 8);
+	CHECK_U64(gb - ga, 0x7f000000 - 0x1000000);
 	free(covered);
 	kd_purgatory_close(&a);
 	kd_purgatory_close(&b);
