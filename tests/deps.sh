@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev
             file)
 test_pkgs=(clang libclang-rt-14-dev
-          qemu-system-x86 busybox-static kexec-tools e2fsprogs make bc xz-utils zstd python3 libelf1
+          qemu-system-x86 ovmf busybox-static kexec-tools e2fsprogs make bc xz-utils zstd python3 libelf1
           crash makedumpfile python3-drgn time)  # the oracles the lab checks our dumps with
 want=("${build_pkgs[@]}")
 [ "${1:-all}" = build ] || want+=("${test_pkgs[@]}")

@@ -29,12 +29,58 @@ static size_t ext_entries(const struct kd_bootparams_req *rq)
 	return rq->e820->n > KD_BP_E820_MAX ? rq->e820->n - KD_BP_E820_MAX : 0;
 }
 
+static int has_efi(const struct kd_bootparams_req *rq)
+{
+	return rq->efi && rq->efi->present;
+}
+
+/* offset of the SETUP_EFI block: after the e820 extension, 8-byte aligned */
+static size_t efi_offset(const struct kd_bootparams_req *rq)
+{
+	size_t n = KD_BP_ZERO_PAGE + cmdline_area(rq);
+	if (ext_entries(rq))
+		n += SETUP_DATA_HDR + ext_entries(rq) * E820_ENTRY_SIZE;
+	return (n + 7) & ~(size_t)7;
+}
+
 size_t kd_bootparams_size(const struct kd_bootparams_req *rq)
 {
 	size_t n = KD_BP_ZERO_PAGE + cmdline_area(rq);
 	if (ext_entries(rq))
 		n += SETUP_DATA_HDR + ext_entries(rq) * E820_ENTRY_SIZE;
+	if (has_efi(rq))
+		n = efi_offset(rq) + SETUP_DATA_HDR + KD_EFI_SETUP_DATA_LEN + rq->efi->map_len;
 	return n;
+}
+
+/* efi_info and the SETUP_EFI block, as kexec_file_load's setup_efi_state() passes them */
+static void put_efi(const struct kd_bootparams_req *rq, uint64_t addr, uint8_t *buf)
+{
+	const struct kd_efi_state *st = rq->efi;
+	size_t sd = efi_offset(rq), map = sd + SETUP_DATA_HDR + KD_EFI_SETUP_DATA_LEN;
+	uint64_t map_addr = addr + map;
+	uint8_t *ei = buf + KD_BP_EFI_INFO;
+	put32(ei, 0, st->loader_signature);
+	put32(ei, 4, st->systab);
+	put32(ei, 8, KD_EFI_MEMDESC_SIZE);
+	put32(ei, 12, st->memdesc_version);
+	put32(ei, 16, (uint32_t)map_addr);
+	put32(ei, 20, (uint32_t)st->map_len);
+	put32(ei, 24, st->systab_hi);
+	put32(ei, 28, (uint32_t)(map_addr >> 32));
+	buf[KD_BP_SECURE_BOOT] = st->secure_boot;
+	uint64_t next;
+	memcpy(&next, buf + KD_BP_SETUP_DATA, 8);
+	put64(buf, sd, next); /* chained in front of the e820 extension, if any */
+	put32(buf, sd + 8, KD_SETUP_EFI);
+	put32(buf, sd + 12, KD_EFI_SETUP_DATA_LEN);
+	/* struct efi_setup_data: fw_vendor, runtime (unused since 5.x), tables, smbios, 8 x 0 */
+	put64(buf, sd + 16, st->fw_vendor);
+	put64(buf, sd + 24, st->runtime);
+	put64(buf, sd + 32, st->tables);
+	put64(buf, sd + 40, st->smbios);
+	memcpy(buf + map, st->map, st->map_len);
+	put64(buf, KD_BP_SETUP_DATA, addr + sd);
 }
 
 static void put_e820(uint8_t *at, const struct kd_e820_entry *e)
@@ -130,5 +176,7 @@ kd_err *kd_bootparams_build(const struct kd_bootparams_req *rq, uint64_t addr, u
 		put64(bp, KD_BP_SETUP_DATA, addr + sd);
 	}
 	mem_k(bp, m);
+	if (has_efi(rq))
+		put_efi(rq, addr, buf);
 	return NULL;
 }

@@ -5,6 +5,8 @@
  *   +0      boot_params (4096 bytes)
  *   +4096   command line, NUL-terminated
  *   +...    setup_data { next = 0, type = SETUP_E820_EXT, len, e820 entries 128.. }
+ *   +...    setup_data { next, type = SETUP_EFI, len, struct efi_setup_data }, then the EFI
+ *           runtime memory map efi_info points at (EFI-booted machines only)
  *
  * The setup header comes from the bzImage (or a minimal one for an ELF vmlinux); what the
  * firmware told the running kernel (screen, ACPI RSDP, EDD, subarch) is carried over from
@@ -17,6 +19,7 @@
 
 #include "base/error.h"
 #include "kexec/e820.h"
+#include "kexec/efi_x86_64.h"
 
 #define KD_BP_ZERO_PAGE 4096
 #define KD_BP_E820_MAX 128         /* entries in the zero page itself */
@@ -28,10 +31,12 @@
 #define KD_BP_EXT_RAMDISK_IMAGE 0x0c0
 #define KD_BP_EXT_RAMDISK_SIZE 0x0c4
 #define KD_BP_EXT_CMD_LINE_PTR 0x0c8
+#define KD_BP_EFI_INFO 0x1c0
 #define KD_BP_ALT_MEM_K 0x1e0
 #define KD_BP_E820_ENTRIES 0x1e8
 #define KD_BP_EDDBUF_ENTRIES 0x1e9
 #define KD_BP_EDD_MBR_SIG_ENTRIES 0x1ea
+#define KD_BP_SECURE_BOOT 0x1ec
 #define KD_BP_HDR 0x1f1
 #define KD_BP_BOOT_FLAG 0x1fe
 #define KD_BP_JUMP 0x200
@@ -62,6 +67,7 @@ struct kd_bootparams_req {
 	uint64_t kernel_addr;       /* where the protected-mode kernel is loaded (code32_start) */
 	uint64_t initrd_addr, initrd_size; /* 0, 0: none */
 	const struct kd_e820 *e820;
+	const struct kd_efi_state *efi; /* NULL or not present: no EFI state passed */
 };
 
 /* Bytes of the segment for this request (zero page, command line, setup_data). */

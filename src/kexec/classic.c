@@ -14,6 +14,7 @@
 #include "kexec/bootparams_x86_64.h"
 #include "kexec/crash_headers.h"
 #include "kexec/e820.h"
+#include "kexec/efi_x86_64.h"
 #include "kexec/purgatory_image.h"
 #include "kexec/segments.h"
 #include "kexec/syscall.h"
@@ -49,6 +50,7 @@ struct classic {
 	uint8_t *bp;
 	char *cmdline;
 	struct kd_purgatory purg;
+	struct kd_efi_state efi;
 	uint64_t kernel_addr, kernel_entry, elfhdr_addr, bp_addr, purg_addr;
 };
 
@@ -281,16 +283,24 @@ static kd_err *place_boot_params(struct classic *c, uint64_t initrd_addr)
 		return kd_err_new(ENOMEM, "path");
 	read_optional(path, &c->running, &c->running_len);
 	free(path);
+	kd_err *e;
+	e = kd_efi_read(c->rq->root, c->running, c->running_len, &c->efi);
+	if (e)
+		return e;
+	if (c->efi.present)
+		kd_debug("EFI: system table %#llx, %zu runtime map entries passed on",
+			 (unsigned long long)c->efi.systab | (unsigned long long)c->efi.systab_hi << 32,
+			 c->efi.map_len / KD_EFI_MEMDESC_SIZE);
 	struct kd_bootparams_req bq = {
 		.image = c->rq->img->kind == KD_IMAGE_BZIMAGE ? c->image : NULL,
 		.image_len = c->image_len,
 		.running = c->running, .running_len = c->running_len,
 		.cmdline = c->cmdline, .kernel_addr = c->kernel_addr,
 		.initrd_addr = initrd_addr, .initrd_size = c->initrd ? c->initrd_len : 0,
-		.e820 = &c->e820,
+		.e820 = &c->e820, .efi = &c->efi,
 	};
 	size_t size = kd_bootparams_size(&bq);
-	kd_err *e = kd_segments_find(&c->segs, "boot parameters", size, KD_PAGE_SIZE,
+	e = kd_segments_find(&c->segs, "boot parameters", size, KD_PAGE_SIZE,
 				     region_start(c), UINT64_MAX, 0, &c->bp_addr);
 	if (e)
 		return e;
@@ -353,6 +363,7 @@ static void release(struct classic *c)
 	free(c->bp);
 	free(c->cmdline);
 	kd_purgatory_close(&c->purg);
+	kd_efi_free(&c->efi);
 }
 
 static kd_err *build(struct classic *c)

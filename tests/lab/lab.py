@@ -57,6 +57,9 @@ PANIC_LOG_STRINGS = {
 SERIAL_SILENT = {"nmi"}
 
 
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+
 class LabError(Exception):
     pass
 
@@ -320,6 +323,7 @@ class Scenario:
     # loaded, whose init records its /proc/cmdline when it carries kdlab_reboot=.
     mode: str = "crash"
     script: str = ""
+    firmware: str = "bios"          # "uefi": OVMF (package ovmf), so the kernels run on EFI
     loader_cmd: str = ""            # a shell command that replaces `loader` (the lab disk is
                                     # not mounted when it runs)
     crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
@@ -458,6 +462,8 @@ def run(sc, workdir=None, keep_disk=False):
            "-append", append, "-display", "none", "-no-reboot",
            "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait",
            "-drive", f"file={disk},format=raw,if=virtio,cache=unsafe"]
+    if sc.firmware == "uefi":
+        cmd += ["-bios", OVMF]
     timeout = sc.timeout or 120 + sc.mem_mb() * 60 // 1024
     log(f"{sc.name()}: booting {kernel.release} ({sc.mem}, trigger {sc.trigger}, "
         f"workload '{conf['LAB_WORKLOAD'] or 'idle'}', timeout {timeout}s)")

@@ -14,12 +14,14 @@ boot_params, e820, ELF core header and purgatory) on Debian's 6.1 and 6.12 kerne
               text PT_LOAD is where VMCOREINFO's KERNELOFFSET says
   3. elf:     an ELF vmlinux loaded with `-c -p` into the crash region boots as the capture
               kernel after sysrq
-  4. reboot:  `-c -l` with a marker and the initrd, `-e`: the second kernel runs the initrd's
+  4. uefi:    booted through OVMF, `-c -p`: the capture kernel comes up with EFI runtime
+              services (efi_info, runtime map and SETUP_EFI passed on)
+  5. reboot:  `-c -l` with a marker and the initrd, `-e`: the second kernel runs the initrd's
               /init with exactly that command line (bzImage on both kernels, ELF vmlinux on 6.1)
-  5. errors:  not a kernel, segments that do not fit (--mem-max, --mem-min), an initrd too big
+  6. errors:  not a kernel, segments that do not fit (--mem-max, --mem-min), an initrd too big
               for the crash region: exit 1, a clear message, nothing loaded
 
-  run_kexec_classic.py [--only headers|collect|elf|reboot]
+  run_kexec_classic.py [--only headers|collect|elf|uefi|reboot]
 Prints one "ok"/"FAIL" line per check; ends with "lab-kexec-classic: N passed, N failed".
 """
 
@@ -179,6 +181,29 @@ def test_elf_crash(c, series, mem, cpu):
     c.check(f"{name}: the capture kernel has a /proc/vmcore with CPU notes and VMCOREINFO", ok)
 
 
+def test_uefi(c, series, mem, cpu):
+    """On an EFI-booted machine (OVMF) the capture kernel gets the EFI state: efi_info, the
+    runtime map and SETUP_EFI, and comes up with EFI runtime services as after
+    kexec_file_load."""
+    name = f"classic-uefi-{series}-{mem}"
+    sc = crash_scenario(series, mem, cpu, "kdumpkit-classic", workload="idle", firmware="uefi",
+                        capture="dmesg > dmesg.txt; ls /sys/firmware/efi > efi.txt 2>&1")
+    res = run(c, name, sc)
+    if not res or not (loaded_classic(c, name, res) and capture_booted(c, name, res)):
+        return
+    m = re.search(r"EFI: system table 0x[0-9a-f]+, (\d+) runtime map entries passed on",
+                  res.serial)
+    c.check(f"{name}: the loader passed the EFI system table and runtime map",
+            m is not None and int(m.group(1)) > 0, _tail(res.serial))
+    dmesg = res.text("dmesg.txt") or ""
+    first = re.search(r"efi: EFI v[0-9.]+ by .*", res.serial)
+    c.check(f"{name}: the capture kernel found the same EFI firmware ({first and first.group(0)})",
+            first is not None and first.group(0) in dmesg, _tail(dmesg))
+    c.check(f"{name}: and has EFI runtime services (efivars, runtime-map)",
+            "Registered efivars operations" in dmesg and "runtime-map" in
+            (res.text("efi.txt") or ""), res.text("efi.txt"))
+
+
 def crash_range(iomem):
     for line in iomem.splitlines():
         m = re.match(r"\s*([0-9a-f]+)-([0-9a-f]+) : Crash kernel$", line)
@@ -256,7 +281,7 @@ def test_reboot(c, series, mem, cpu, elf=False):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=("headers", "collect", "elf", "reboot"))
+    ap.add_argument("--only", choices=("headers", "collect", "elf", "uefi", "reboot"))
     a = ap.parse_args()
     c = Checker()
     groups = {
@@ -266,6 +291,8 @@ def main():
         "collect": [lambda: test_collect(c, "6.1", "1G", "max,la57=off"),
                     lambda: test_collect(c, "6.12", "1G", "max")],
         "elf": [lambda: test_elf_crash(c, "6.1", "1G", "max,la57=off")],
+        "uefi": [lambda: test_uefi(c, "6.1", "1G", "max,la57=off"),
+                 lambda: test_uefi(c, "6.12", "1G", "max")],
         "reboot": [lambda: test_reboot(c, "6.1", "1G", "max,la57=off"),
                    lambda: test_reboot(c, "6.12", "512M", "max"),
                    lambda: test_reboot(c, "6.1", "1G", "max,la57=off", elf=True)],
