@@ -30,6 +30,8 @@ static kd_err *read_crash_regions(const char *path, struct kd_iomem *io,
 	return NULL;
 }
 
+static int locked_down(void);
+
 /* The classic path: kexec_load with segments, boot_params and purgatory built here. */
 static kd_err *classic_load(const struct kd_kexec_load_req *rq, const struct kd_kernel_image *img,
 			    const struct kd_iomem *io, const struct kd_crash_regions *cr,
@@ -53,6 +55,12 @@ static kd_err *classic_load(const struct kd_kexec_load_req *rq, const struct kd_
 	if (!e)
 		kd_debug("%s kernel loaded with kexec_load (%zu segments)",
 			 rq->panic ? "capture" : "reboot", res.nseg);
+	else if (kd_err_errnum(e) == EPERM && geteuid() == 0 && locked_down())
+		e = kd_err_wrap(e, "the kernel is locked down (%s): it refuses kexec_load "
+				"altogether; only kexec_file_load of a signed kernel can work",
+				LOCKDOWN_PATH);
+	else if (kd_err_errnum(e) == EBUSY)
+		e = kd_err_wrap(e, "another kexec load or kexec -e is in progress");
 	return e;
 }
 

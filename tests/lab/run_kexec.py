@@ -319,6 +319,7 @@ mount -t securityfs securityfs /sys/kernel/security
 cat /sys/kernel/security/lockdown > lockdown.txt
 step auto /tmp/kexec -p $K --initrd=$I --append="$A"
 step file /tmp/kexec -s -l $K --initrd=$I
+step classic /tmp/kexec -c -p $K --initrd=$I --append="$A"
 step s0 /tmp/kexec -S
 cat /sys/kernel/kexec_crash_loaded > auto.sys
 '''
@@ -340,6 +341,8 @@ def test_lockdown(c, series, mem, cpu):
             "classic" not in st.err("auto"), st.err("auto"))
     expect(c, st, f"{name}: -s -l: the same refusal", "file", 1,
            err_has=("Operation not permitted", "locked down"))
+    expect(c, st, f"{name}: -c (kexec_load) is refused, and says why", "classic", 1,
+           err_has=("kexec_load: Operation not permitted", "refuses kexec_load altogether"))
     expect(c, st, f"{name}: -S exits 0: nothing was loaded", "s0", 0)
 
 
