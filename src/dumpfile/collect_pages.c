@@ -2,8 +2,11 @@
  *
  * Work moves in batches of up to BATCH pages that never span a cycle; the first batch of a
  * cycle carries that cycle's bitmaps. One thread runs read → compress → write per batch. With
- * N > 1 threads, a reader thread fills batches, N compressor threads compress them, and this
- * thread writes them strictly in sequence, so the file is byte-identical to one thread's. */
+ * N > 1 threads, a reader thread lists each batch's pages, N compressor threads read (where
+ * the input allows reads from several threads: an ELF file), zero-check and compress them, and
+ * this thread writes them strictly in sequence, so the file is byte-identical to one
+ * thread's. Reading in the compressor threads is what lets the pipeline scale: the copy out of
+ * the page cache costs about as much as LZO itself. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,9 +17,11 @@
 
 #define BATCH 128
 
-/* where fill() takes pages from: read() copies, the dump's shared window (one thread: a batch
- * is used before the next fill), or a mapping the batch owns until refilled (the pipeline) */
-enum { MAP_NONE, MAP_WINDOW, MAP_OWNED };
+/* where fill() takes pages from: read() copies (a file: cheaper than mapping and unmapping
+ * page-cache pages), for /proc/vmcore the dump's shared window (one thread: a batch is used
+ * before the next fill) or a mapping the batch owns until refilled (the pipeline), or nowhere
+ * yet: the compressor thread reads them (DEFER: a file whose reads may run in parallel) */
+enum { MAP_NONE, MAP_WINDOW, MAP_OWNED, DEFER };
 
 enum page_kind { PAGE_ZERO, PAGE_RAW, PAGE_PACKED };
 
@@ -29,6 +34,7 @@ struct batch {
 	uint64_t cstart, cend;
 	uint8_t *bm1, *bm2;
 	unsigned n;
+	int loaded;                 /* src[] set (DEFER: not until the compressor reads them) */
 	uint64_t pfn[BATCH];
 	uint8_t kind[BATCH];
 	uint32_t len[BATCH];
@@ -116,6 +122,8 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int 
 		while (p < c->cend && b->n < BATCH &&
 		       (c->dump[(p - c->cstart) / 8] & (1u << ((p - c->cstart) & 7))))
 			b->pfn[b->n++] = p++;
+		if (map == DEFER)
+			continue;
 		const uint8_t *m = NULL;
 		if (map == MAP_WINDOW)
 			kd_dump_map_pages(c->in, run, b->n - first, &m);
@@ -138,6 +146,26 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int 
 	g->pos = p;
 	if (p >= c->cend && g->cycle >= c->ncycles)
 		b->last = 1;
+	b->loaded = map != DEFER;
+	return NULL;
+}
+
+/* DEFER: read the batch's pages, one pread per contiguous run (compressor threads). */
+static kd_err *load(struct kd_collector *c, struct batch *b)
+{
+	for (unsigned k = 0; k < b->n;) {
+		unsigned first = k;
+		while (k + 1 < b->n && b->pfn[k + 1] == b->pfn[k] + 1)
+			k++;
+		k++;
+		kd_err *e = kd_dump_read_pages(c->in, b->pfn[first], k - first,
+					       b->data + (size_t)first * c->ps);
+		if (e)
+			return kd_err_wrap(e, "reading pages for the dump");
+		for (unsigned j = first; j < k; j++)
+			b->src[j] = b->data + (size_t)j * c->ps;
+	}
+	b->loaded = 1;
 	return NULL;
 }
 
@@ -218,7 +246,7 @@ static kd_err *run_inline(struct kd_collector *c)
 		e = kd_codec_ctx_new(c->o.codec, &ctx);
 	struct gen g = { 0 };
 	while (!e) {
-		e = fill(c, &g, &b, MAP_WINDOW);
+		e = fill(c, &g, &b, kd_dump_prefers_mmap(c->in) ? MAP_WINDOW : MAP_NONE);
 		if (!e)
 			e = pack(c, ctx, &b);
 		if (!e)
@@ -240,7 +268,8 @@ struct pipe {
 	struct batch *b;
 	unsigned nb;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	/* one condition per waiting role, so a state change wakes only who can act on it */
+	pthread_cond_t to_fill, to_pack, to_put;
 	uint64_t next_fill, next_pack, next_put;
 	uint64_t end_seq;           /* seq of the last batch + 1 (UINT64_MAX: not known yet) */
 	int stop;
@@ -255,7 +284,9 @@ static void fail(struct pipe *p, kd_err *e)
 	else
 		kd_err_free(e);
 	p->stop = 1;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->to_fill);
+	pthread_cond_broadcast(&p->to_pack);
+	pthread_cond_broadcast(&p->to_put);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -263,16 +294,18 @@ static void *reader(void *arg)
 {
 	struct pipe *p = arg;
 	struct gen g = { 0 };
+	int how = kd_dump_prefers_mmap(p->c->in) ? MAP_OWNED :
+		  kd_dump_parallel_reads(p->c->in) ? DEFER : MAP_NONE;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		struct batch *b = &p->b[p->next_fill % p->nb];
 		while (!p->stop && b->state != FREE)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->to_fill, &p->lock);
 		int stop = p->stop;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			return NULL;
-		kd_err *e = fill(p->c, &g, b, MAP_OWNED);
+		kd_err *e = fill(p->c, &g, b, how);
 		if (e) {
 			fail(p, e);
 			return NULL;
@@ -280,9 +313,14 @@ static void *reader(void *arg)
 		pthread_mutex_lock(&p->lock);
 		b->seq = p->next_fill++;
 		b->state = FILLED;
-		if (b->last)
+		if (b->last) {
 			p->end_seq = p->next_fill;
-		pthread_cond_broadcast(&p->cond);
+			/* idle compressors see the end; the writer may be waiting for it too */
+			pthread_cond_broadcast(&p->to_pack);
+			pthread_cond_signal(&p->to_put);
+		} else {
+			pthread_cond_signal(&p->to_pack);
+		}
 		pthread_mutex_unlock(&p->lock);
 		if (b->last)
 			return NULL;
@@ -310,11 +348,15 @@ static void *packer(void *arg)
 			b = &p->b[p->next_pack % p->nb];
 			if (b->state == FILLED && b->seq == p->next_pack)
 				break;
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->to_pack, &p->lock);
 		}
 		p->next_pack++;
+		if (p->next_pack >= p->end_seq) /* nothing left: let idle compressors finish */
+			pthread_cond_broadcast(&p->to_pack);
 		pthread_mutex_unlock(&p->lock);
-		e = pack(p->c, ctx, b);
+		e = b->loaded ? NULL : load(p->c, b);
+		if (!e)
+			e = pack(p->c, ctx, b);
 		if (e) {
 			fail(p, e);
 			kd_codec_ctx_free(ctx);
@@ -322,7 +364,11 @@ static void *packer(void *arg)
 		}
 		pthread_mutex_lock(&p->lock);
 		b->state = PACKED;
-		pthread_cond_broadcast(&p->cond);
+		if (b->seq == p->next_put) /* the writer waits for this one, not any other */
+			pthread_cond_signal(&p->to_put);
+		/* another filled batch may be waiting for a compressor */
+		if (p->next_pack < p->next_fill)
+			pthread_cond_signal(&p->to_pack);
 		pthread_mutex_unlock(&p->lock);
 	}
 }
@@ -340,7 +386,9 @@ static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 	unsigned started = 0;
 	int rd_started = 0;
 	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
+	pthread_cond_init(&p.to_fill, NULL);
+	pthread_cond_init(&p.to_pack, NULL);
+	pthread_cond_init(&p.to_put, NULL);
 	if (!e) {
 		if (pthread_create(&rd, NULL, reader, &p))
 			e = kd_err_new(EAGAIN, "starting the reader thread");
@@ -358,7 +406,7 @@ static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 		struct batch *b = &p.b[p.next_put % p.nb];
 		while (!p.stop && p.next_put < p.end_seq &&
 		       !(b->state == PACKED && b->seq == p.next_put))
-			pthread_cond_wait(&p.cond, &p.lock);
+			pthread_cond_wait(&p.to_put, &p.lock);
 		int done = p.stop || p.next_put >= p.end_seq;
 		pthread_mutex_unlock(&p.lock);
 		if (done)
@@ -371,7 +419,7 @@ static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 		pthread_mutex_lock(&p.lock);
 		b->state = FREE;
 		p.next_put++;
-		pthread_cond_broadcast(&p.cond);
+		pthread_cond_signal(&p.to_fill);
 		pthread_mutex_unlock(&p.lock);
 	}
 	if (rd_started)
@@ -379,7 +427,9 @@ static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(pk[i], NULL);
 	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.cond);
+	pthread_cond_destroy(&p.to_fill);
+	pthread_cond_destroy(&p.to_pack);
+	pthread_cond_destroy(&p.to_put);
 	for (unsigned i = 0; i < p.nb; i++)
 		batch_free(&p.b[i]);
 	free(p.b);

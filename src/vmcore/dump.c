@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "vmcore/dump_priv.h"
@@ -61,6 +63,16 @@ kd_err *kd_dump_pfn_bitmaps(struct kd_dump *d, uint64_t start, uint64_t end, uin
 	if (end > d->max_pfn)
 		end = d->max_pfn;
 	return d->ops->pfn_bitmaps(d, start, end, exists, held);
+}
+
+int kd_dump_prefers_mmap(const struct kd_dump *d)
+{
+	return d->prefer_mmap;
+}
+
+int kd_dump_parallel_reads(const struct kd_dump *d)
+{
+	return d->ops->reentrant_reads && !d->flat;
 }
 
 kd_err *kd_dump_read_pages(struct kd_dump *d, uint64_t pfn, size_t n, void *buf)
@@ -202,6 +214,11 @@ kd_err *kd_dump_open(const char *path, struct kd_dump **out)
 	if (!e) {
 		/* /proc/vmcore reports its size; a pipe or device may not */
 		d->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+		/* /proc/vmcore: read() copies each page out of the old kernel's memory through a
+		 * temporary mapping, mmap() maps it once (makedumpfile's choice there too); a file in
+		 * the page cache is cheaper to pread than to map and unmap */
+		struct statfs sf;
+		d->prefer_mmap = fstatfs(d->fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 		got = pread(d->fd, head, sizeof(head), 0);
 		if (got < 0)
 			e = kd_err_errno("reading %s", path);

@@ -19,6 +19,10 @@ void kd_dump_close(struct kd_dump *d);
 
 /* "ELF", "kdump-compressed", "flattened" */
 const char *kd_dump_format(const struct kd_dump *d);
+/* Whether pages are better mapped (kd_dump_map_pages) than read: /proc/vmcore. */
+int kd_dump_prefers_mmap(const struct kd_dump *d);
+/* Whether kd_dump_read_pages may run in several threads at once (an ELF file: preads only). */
+int kd_dump_parallel_reads(const struct kd_dump *d);
 /* The -d level a kdump-compressed dump was filtered with: 1 and *level set when the dump
  * records one, 0 for ELF dumps (/proc/vmcore holds every page). Pages excluded at that level
  * are gone, so re-filtering may only raise it: the collector refuses a -d that does not include

@@ -40,6 +40,9 @@ struct kd_format_ops {
 	 * file-backed run (0: not so; read them instead) */
 	int (*file_offset)(struct kd_dump *d, uint64_t pfn, size_t n, uint64_t *off);
 	void (*close)(struct kd_dump *d); /* frees d->fmt; may be NULL */
+	/* read_pages only preads the file and keeps no state: several threads may call it at
+	 * once (not through a flattened stream's index) */
+	int reentrant_reads;
 };
 
 struct kd_dump {
@@ -74,6 +77,7 @@ struct kd_dump {
 	uint8_t *win;
 	uint64_t win_off, win_len;
 	int no_mmap;           /* the file refused mmap: read() from now on */
+	int prefer_mmap;       /* /proc/vmcore: map it rather than read it */
 };
 
 /* Backends: fill ops, format, page_size, max_pfn, notes/vmcoreinfo (and arch, when known). */

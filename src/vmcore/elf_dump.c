@@ -282,6 +282,7 @@ static int elf_file_offset(struct kd_dump *d, uint64_t pfn, size_t n, uint64_t *
 }
 
 static const struct kd_format_ops elf_ops = {
+	.reentrant_reads = 1,
 	.read_phys = elf_read_phys,
 	.pfn_bitmaps = elf_pfn_bitmaps,
 	.read_pages = elf_read_pages,
