@@ -2,7 +2,8 @@
 """kdumpkit makedumpfile vs Debian's makedumpfile, side by side in one run, on the same lab vmcores.
 
 For each vmcore and each configuration (-d 31 -l, -d 31 -c, -d 1 -l, -d 1 -c; one thread and
---num-threads 2), both tools run alternately `--runs` times on a warm page cache; the table has
+--num-threads 2), both tools run alternately `--runs` times, the input read through just before
+each run (a page cache that holds it stays warm; outputs are deleted at once); the table has
 the median wall time, CPU time (user+sys), peak RSS (the child's ru_maxrss) and output size, and
 the ratios ours/theirs. Timing is measured here, never asserted in tests.
 
@@ -67,6 +68,8 @@ def bench_one(vmcore, args, threads, runs, tmp):
             if os.path.exists(out):
                 os.unlink(out)
             base = [MDF] if tool == "makedumpfile" else [KDUMPKIT, "makedumpfile"]
+            # the previous run's output may have pushed the input out of the page cache
+            warm(vmcore)
             wall, cpu, rss = measure(base + ["--message-level", "4"] + args + extra +
                                      [vmcore, out])
             r = res[tool]

@@ -375,7 +375,9 @@ static void *packer(void *arg)
 
 static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 {
-	struct pipe p = { .c = c, .nb = 2 * threads + 2, .end_seq = UINT64_MAX };
+	/* a batch being filled, one per compressor, one being written: enough to keep every
+	 * thread busy, and peak memory stays under makedumpfile's own with threads */
+	struct pipe p = { .c = c, .nb = threads + 2, .end_seq = UINT64_MAX };
 	p.b = calloc(p.nb, sizeof(*p.b));
 	if (!p.b)
 		return kd_err_new(ENOMEM, "allocating the page pipeline");
