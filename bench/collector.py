@@ -70,8 +70,17 @@ def bench_one(vmcore, args, threads, runs, tmp):
             base = [MDF] if tool == "makedumpfile" else [KDUMPKIT, "makedumpfile"]
             # the previous run's output may have pushed the input out of the page cache
             warm(vmcore)
-            wall, cpu, rss = measure(base + ["--message-level", "4"] + args + extra +
-                                     [vmcore, out])
+            cmd = base + ["--message-level", "4"] + args + extra + [vmcore, out]
+            try:
+                wall, cpu, rss = measure(cmd)
+            except RuntimeError as e:
+                # Debian's static makedumpfile 1.7.2 sometimes aborts at thread exit
+                # ("libgcc_s.so.1 must be installed for pthread_exit to work"): once more
+                print(f"retrying: {e}", file=sys.stderr, flush=True)
+                if os.path.exists(out):
+                    os.unlink(out)
+                warm(vmcore)
+                wall, cpu, rss = measure(cmd)
             r = res[tool]
             r["wall"].append(wall)
             r["cpu"].append(cpu)
@@ -143,7 +152,7 @@ def main():
         doc = open(a.write).read() if os.path.exists(a.write) else ""
         begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
         block = (f"{begin}\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}; "
-                 f"median of {a.runs} runs, warm page cache.\n\n{text}\n{end}")
+                 f"median of {a.runs} runs, the input read through before each.\n\n{text}\n{end}")
         if begin in doc and end in doc:
             doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
         else:
