@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "elf/elf64.h"
+#include "kexec/sysfs_file.h"
 
 #define PHDR_SIZE sizeof(Elf64_Phdr)
 #define NO_PADDR UINT64_MAX /* kcore's p_paddr for areas with no fixed physical address */
@@ -155,21 +156,6 @@ kd_err *kd_kcore_read(const char *path, struct kd_kcore_info *ki)
 	return kd_err_wrap(e, "reading the program headers of %s", path);
 }
 
-/* One line of a small sysfs file, newline stripped. */
-static kd_err *read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kd_err_errno("opening %s", path);
-	char *ok = fgets(buf, (int)n, f);
-	int err = ferror(f);
-	fclose(f);
-	if (!ok)
-		return err ? kd_err_errno("reading %s", path) : kd_err_new(EINVAL, "%s is empty", path);
-	buf[strcspn(buf, "\n")] = 0;
-	return NULL;
-}
-
 /* An unsigned number in `base` at *s, followed by a space or the end; advances *s. */
 static int parse_num(const char **s, int base, uint64_t *v)
 {
@@ -190,7 +176,7 @@ static int parse_num(const char **s, int base, uint64_t *v)
 static kd_err *read_num(const char *path, int base, uint64_t *v)
 {
 	char buf[128];
-	kd_err *e = read_line(path, buf, sizeof(buf));
+	kd_err *e = kd_sysfs_line(path, buf, sizeof(buf));
 	if (e)
 		return e;
 	const char *s = buf;
@@ -296,7 +282,7 @@ static kd_err *read_vmcoreinfo(const char *root, struct kd_crash_info *ci)
 {
 	char path[4096], buf[128];
 	snprintf(path, sizeof(path), "%s/sys/kernel/vmcoreinfo", root);
-	kd_err *e = read_line(path, buf, sizeof(buf));
+	kd_err *e = kd_sysfs_line(path, buf, sizeof(buf));
 	if (e)
 		return kd_err_wrap(e, "the VMCOREINFO note's address (the kernel was built without "
 				   "CONFIG_CRASH_CORE?)");

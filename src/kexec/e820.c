@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexec/sysfs_file.h"
+
 kd_err *kd_e820_add(struct kd_e820 *m, uint64_t addr, uint64_t size, uint32_t type)
 {
 	if (m->n == m->cap) {
@@ -61,51 +63,22 @@ uint32_t kd_e820_type_of(const char *name)
 	return KD_E820_RESERVED;
 }
 
-/* One line of a sysfs attribute, without its newline. */
-static kd_err *read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kd_err_errno("opening %s", path);
-	char *ok = fgets(buf, (int)n, f);
-	int err = ferror(f);
-	fclose(f);
-	if (!ok)
-		return err ? kd_err_errno("reading %s", path) : kd_err_new(EINVAL, "%s is empty", path);
-	buf[strcspn(buf, "\n")] = 0;
-	return NULL;
-}
-
-static kd_err *read_hex(const char *path, uint64_t *v)
-{
-	char buf[64], *end;
-	kd_err *e = read_line(path, buf, sizeof(buf));
-	if (e)
-		return e;
-	errno = 0;
-	unsigned long long x = strtoull(buf, &end, 16);
-	if (errno || end == buf || *end || buf[0] == '-')
-		return kd_err_new(EINVAL, "%s: \"%s\" is not a hexadecimal address", path, buf);
-	*v = x;
-	return NULL;
-}
-
 static kd_err *memmap_entry(const char *dir, const char *name, struct kd_e820 *out)
 {
 	char path[4096], type[128];
 	uint64_t start, end;
 	kd_err *e;
 	snprintf(path, sizeof(path), "%s/%s/start", dir, name);
-	if ((e = read_hex(path, &start)))
+	if ((e = kd_sysfs_hex(path, &start)))
 		return e;
 	snprintf(path, sizeof(path), "%s/%s/end", dir, name);
-	if ((e = read_hex(path, &end)))
+	if ((e = kd_sysfs_hex(path, &end)))
 		return e;
 	if (end < start || (start == 0 && end == UINT64_MAX))
 		return kd_err_new(EINVAL, "%s/%s: implausible range %#llx-%#llx", dir, name,
 				  (unsigned long long)start, (unsigned long long)end);
 	snprintf(path, sizeof(path), "%s/%s/type", dir, name);
-	if ((e = read_line(path, type, sizeof(type))))
+	if ((e = kd_sysfs_line(path, type, sizeof(type))))
 		return e;
 	return kd_e820_add(out, start, end - start + 1, kd_e820_type_of(type));
 }

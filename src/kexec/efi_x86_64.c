@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexec/sysfs_file.h"
+
 #define EFI_DIR "/sys/firmware/efi"
 #define BP_EFI_INFO 0x1c0
 #define BP_SECURE_BOOT 0x1ec
@@ -14,20 +16,9 @@
 
 static kd_err *read_hex(const char *root, const char *rel, uint64_t *v)
 {
-	char path[4096], buf[64];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s%s", root, rel);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kd_err_errno("opening %s", path);
-	char *ok = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	char *end;
-	errno = 0;
-	if (ok)
-		*v = strtoull(buf, &end, 16);
-	if (!ok || errno || end == buf || (*end && *end != '\n'))
-		return kd_err_new(EINVAL, "%s: not a hex number", path);
-	return NULL;
+	return kd_sysfs_hex(path, v);
 }
 
 /* SMBIOS (or SMBIOS3) from the systab listing, 0 if none */
