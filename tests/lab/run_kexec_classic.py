@@ -38,7 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_collector  # noqa: E402
 import elfcore  # noqa: E402
 import lab  # noqa: E402
-from run_kexec import MARKER, STEP_FN, Checker, Steps, expect, run, _tail  # noqa: E402
+from run_kexec import (MARKER, STEP_FN, Checker, Steps, expect, lab_crash_range,  # noqa: E402
+                        run, _tail)
 
 START_KERNEL_TEXT = 0xffffffff81000000
 
@@ -169,7 +170,7 @@ def test_elf_crash(c, series, mem, cpu):
     if not res or not (loaded_classic(c, name, res) and capture_booted(c, name, res)):
         return
     m = re.search(r"segment \d+: kernel +0x([0-9a-f]+)-", res.serial)
-    lo, hi = crash_range(res.text("first-iomem.txt") or "")
+    lo, hi = lab_crash_range(res.text("first-iomem.txt") or "")
     c.check(f"{name}: the vmlinux was placed inside the crash region, 2 MiB-aligned",
             m is not None and lo <= int(m.group(1), 16) < hi and int(m.group(1), 16) % (2 << 20)
             == 0, m.group(0) if m else _tail(res.serial))
@@ -202,14 +203,6 @@ def test_uefi(c, series, mem, cpu):
     c.check(f"{name}: and has EFI runtime services (efivars, runtime-map)",
             "Registered efivars operations" in dmesg and "runtime-map" in
             (res.text("efi.txt") or ""), res.text("efi.txt"))
-
-
-def crash_range(iomem):
-    for line in iomem.splitlines():
-        m = re.match(r"\s*([0-9a-f]+)-([0-9a-f]+) : Crash kernel$", line)
-        if m:
-            return int(m.group(1), 16), int(m.group(2), 16) + 1
-    return 0, 0
 
 
 # ---------------------------------------------------------------- 3 + 4. reboot and errors
