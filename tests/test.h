@@ -33,6 +33,13 @@ extern int kd_test_failures, kd_test_checks;
 	kd_test_failures++; fprintf(stderr, "  %s:%d: %s succeeded, expected an error\n", \
 	__FILE__, __LINE__, #call); } kd_err_free(e_); } while (0)
 
+/* The call must fail with an error whose whole message contains `want`; the error is freed. */
+#define CHECK_ERR_HAS(call, want) do { kd_err *e_ = (call); const char *w_ = (want); \
+	char b_[1024] = ""; kd_test_checks++; if (e_) kd_err_format(e_, b_, sizeof(b_)); \
+	if (!e_ || !strstr(b_, w_)) { kd_test_failures++; fprintf(stderr, \
+	"  %s:%d: error \"%s\", expected one containing \"%s\"\n", __FILE__, __LINE__, b_, w_); } \
+	kd_err_free(e_); } while (0)
+
 struct kd_test_case { const char *name; void (*fn)(void); };
 int kd_test_run(const char *suite, const struct kd_test_case *cases, size_t n);
 

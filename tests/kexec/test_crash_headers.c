@@ -139,21 +139,6 @@ static void drop_root(void)
 	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-static void check_err_has(kd_err *e, const char *want, int line)
-{
-	kd_test_checks++;
-	char buf[1024] = "";
-	if (e)
-		kd_err_format(e, buf, sizeof(buf));
-	if (!e || !strstr(buf, want)) {
-		kd_test_failures++;
-		fprintf(stderr, "  line %d: error \"%s\", expected one containing \"%s\"\n", line,
-			buf, want);
-	}
-	kd_err_free(e);
-}
-#define CHECK_ERR_HAS(call, want) check_err_has(call, want, __LINE__)
-
 static void check_phdr(const Elf64_Phdr *ph, uint32_t type, uint32_t flags, uint64_t offset,
 		       uint64_t vaddr, uint64_t paddr, uint64_t size, int line)
 {

@@ -9,21 +9,6 @@
 
 #define MIB (1ULL << 20)
 
-static void check_err_has(kd_err *e, const char *want, int line)
-{
-	kd_test_checks++;
-	char buf[1024] = "";
-	if (e)
-		kd_err_format(e, buf, sizeof(buf));
-	if (!e || !strstr(buf, want)) {
-		kd_test_failures++;
-		fprintf(stderr, "  line %d: error \"%s\", expected one containing \"%s\"\n", line,
-			buf, want);
-	}
-	kd_err_free(e);
-}
-#define CHECK_ERR_HAS(call, want) check_err_has(call, want, __LINE__)
-
 /* One available range [start, end]. */
 static void init1(struct kd_segments *s, uint64_t start, uint64_t end, uint64_t min,
 		  uint64_t max)
