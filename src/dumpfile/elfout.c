@@ -277,6 +277,7 @@ kd_err *kd_elfout_begin(struct kd_elfout *w, struct kd_sink *s)
 	}
 	w->sink = s;
 	w->data_off = data_off;
+	kd_sink_streaming(s, data_off); /* page data: written once, in order */
 	return NULL;
 }
 

@@ -183,6 +183,7 @@ kd_err *kd_kdump_begin(struct kd_sink *s, const struct kd_kdump_meta *m, struct 
 	/* the shared zero page leads the data only when zero pages are excluded (-d bit 1): at
 	 * other levels no descriptor can point at it, and makedumpfile leaves it out too */
 	w->data_first = w->zero_off;
+	kd_sink_streaming(w->sink, w->zero_off); /* page data: written once, in order */
 	w->has_zero = (m->dump_level & 1) != 0;
 	memset(w->data, 0, ps);
 	w->data_len = w->has_zero ? ps : 0;

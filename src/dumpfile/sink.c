@@ -1,8 +1,10 @@
 /* The dump sinks: a regular file written at offsets, or makedumpfile's flattened stream. */
+#define _GNU_SOURCE /* sync_file_range */
 #include "dumpfile/sink.h"
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,15 @@ struct kd_sink {
 	int flat;
 	char *name;
 	uint64_t stream_pos; /* flattened: bytes written to the stream */
+	/* file, from kd_sink_streaming: the append-only tail and how far it has gone to disk */
+	int streaming;
+	uint64_t hi;         /* end of the highest write in the tail */
+	uint64_t kicked;     /* writeback started below this */
+	uint64_t dropped;    /* on disk and out of the page cache below this */
 };
+
+/* Writeback moves in windows of this size; the page cache keeps at most three of them. */
+#define WB_WINDOW (8u << 20)
 
 static kd_err *sink_new(int fd, const char *name, int flat, struct kd_sink **out)
 {
@@ -85,8 +95,47 @@ kd_err *kd_sink_flat(int fd, const char *name, struct kd_sink **out)
 	return NULL;
 }
 
+void kd_sink_streaming(struct kd_sink *s, uint64_t offset)
+{
+	if (s->flat)
+		return;
+	offset = (offset + 4095) & ~(uint64_t)4095;
+	s->streaming = 1;
+	s->hi = s->kicked = s->dropped = offset;
+}
+
+/* Start writeback of every full window behind the tail's end, and wait for the one two windows
+ * back to reach the disk before dropping it from the page cache: the disk works while pages
+ * are compressed instead of all at the final sync, and the capture kernel's little memory is
+ * not filled with the dump. A file system without sync_file_range just skips this. */
+static kd_err *write_behind(struct kd_sink *s)
+{
+	while (s->streaming && s->hi - s->kicked >= WB_WINDOW) {
+		if (sync_file_range(s->fd, (off_t)s->kicked, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0)
+			goto unsupported;
+		s->kicked += WB_WINDOW;
+	}
+	while (s->streaming && s->kicked - s->dropped >= 3 * (uint64_t)WB_WINDOW) {
+		if (sync_file_range(s->fd, (off_t)s->dropped, WB_WINDOW,
+				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				    SYNC_FILE_RANGE_WAIT_AFTER) < 0)
+			goto unsupported;
+		posix_fadvise(s->fd, (off_t)s->dropped, WB_WINDOW, POSIX_FADV_DONTNEED);
+		s->dropped += WB_WINDOW;
+	}
+	return NULL;
+unsupported:
+	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS || errno == EOPNOTSUPP) {
+		s->streaming = 0; /* a pipe, a file system without it: the final sync does it all */
+		return NULL;
+	}
+	return kd_err_errno("writing %s back to disk at offset %#llx", s->name,
+			    (unsigned long long)s->dropped);
+}
+
 kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_t len)
 {
+	uint64_t end = offset + len;
 	if (offset > INT64_MAX || len > INT64_MAX - offset)
 		return kd_err_new(EINVAL, "writing %s: offset %#llx + %zu is past what a file holds",
 				  s->name, (unsigned long long)offset, len);
@@ -112,6 +161,10 @@ kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_
 		p += n;
 		len -= (size_t)n;
 		offset += (uint64_t)n;
+	}
+	if (s->streaming && end > s->hi) {
+		s->hi = end;
+		return write_behind(s);
 	}
 	return NULL;
 }

@@ -18,6 +18,11 @@ kd_err *kd_sink_file(int fd, const char *name, struct kd_sink **out);
 kd_err *kd_sink_flat(int fd, const char *name, struct kd_sink **out);
 
 kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_t len);
+/* File: from `offset` on, the file is written once and in order (a dump's page data). The sink
+ * then pushes it to disk as it grows and keeps only the last few MiB of it in the page cache,
+ * so the final sync has little left and a small capture kernel is not filled with dirty pages.
+ * A write-back error (EIO) is reported by the write that started it. Flattened: nothing. */
+void kd_sink_streaming(struct kd_sink *s, uint64_t offset);
 /* File: the data written so far reaches the disk (fdatasync) before anything written later, so
  * a header that says "complete" never lands before the pages it describes. Flattened: nothing.
  */
