@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libdeflate.h>
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,20 +57,22 @@ size_t kd_codec_bound(enum kd_codec c, size_t n)
 	return n;
 }
 
+static int lzo_status = LZO_E_ERROR;
+static void lzo_setup(void) { lzo_status = lzo_init(); }
+
 kd_err *kd_codec_ctx_new(enum kd_codec c, struct kd_codec_ctx **out)
 {
-	static int lzo_ready;
+	/* compressor threads make their contexts at the same time */
+	static pthread_once_t lzo_once = PTHREAD_ONCE_INIT;
 	struct kd_codec_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return kd_err_new(ENOMEM, "allocating %s context", kd_codec_name(c));
 	ctx->codec = c;
 	if (c == KD_CODEC_LZO) {
-		if (!lzo_ready) {
-			if (lzo_init() != LZO_E_OK) {
-				free(ctx);
-				return kd_err_new(EIO, "lzo_init failed");
-			}
-			lzo_ready = 1;
+		pthread_once(&lzo_once, lzo_setup);
+		if (lzo_status != LZO_E_OK) {
+			free(ctx);
+			return kd_err_new(EIO, "lzo_init failed");
 		}
 		ctx->lzo_wrk = malloc(LZO1X_1_MEM_COMPRESS);
 		if (!ctx->lzo_wrk)

@@ -2,11 +2,10 @@
  *
  * Work moves in batches of up to BATCH pages that never span a cycle; the first batch of a
  * cycle carries that cycle's bitmaps. One thread runs read → compress → write per batch. With
- * N > 1 threads, a reader thread lists each batch's pages, N compressor threads read (where
- * the input allows reads from several threads: an ELF file), zero-check and compress them, and
- * this thread writes them strictly in sequence, so the file is byte-identical to one
- * thread's. Reading in the compressor threads is what lets the pipeline scale: the copy out of
- * the page cache costs about as much as LZO itself. */
+ * N > 1 threads, N workers each take the next batch, read (where the input allows reads from
+ * several threads: an ELF file), zero-check and compress it, and batches are written strictly
+ * in sequence, so the file is byte-identical to one thread's. Reading in the workers is what
+ * lets the pipeline scale: the copy out of the page cache costs about as much as LZO itself. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -259,7 +258,15 @@ static kd_err *run_inline(struct kd_collector *c)
 	return e;
 }
 
-/* ---- the pipeline ---- */
+/* ---- the pipeline ----
+ *
+ * N workers (this thread and N-1 more), no reader or writer thread: each worker claims the
+ * next batch and fills it (in sequence, under `fill_lock`: listing pfns, plus reading or
+ * mapping them where the input wants one reader), then reads and compresses it on its own, and
+ * whoever finishes the batch the file needs next writes it and every packed batch after it.
+ * A thread sleeps only when the ring is full, so on two CPUs two threads do all the work
+ * instead of four threads handing each batch over three times (each wake-up costs more in a
+ * VM than compressing a few pages). */
 
 enum { FREE, FILLED, PACKED };
 
@@ -267,11 +274,15 @@ struct pipe {
 	struct kd_collector *c;
 	struct batch *b;
 	unsigned nb;
-	pthread_mutex_t lock;
-	/* one condition per waiting role, so a state change wakes only who can act on it */
-	pthread_cond_t to_fill, to_pack, to_put;
-	uint64_t next_fill, next_pack, next_put;
+	int how;                    /* MAP_OWNED, DEFER or MAP_NONE */
+	pthread_mutex_t fill_lock;  /* the reader's position: one filler at a time */
+	struct gen g;
+	pthread_mutex_t lock;       /* everything below */
+	pthread_cond_t slot_free;   /* a batch became FREE, or the run stopped */
+	unsigned waiting;           /* workers waiting on slot_free */
+	uint64_t next_fill, next_put;
 	uint64_t end_seq;           /* seq of the last batch + 1 (UINT64_MAX: not known yet) */
+	int writing;                /* a worker is writing batches out */
 	int stop;
 	kd_err *err;
 };
@@ -284,50 +295,77 @@ static void fail(struct pipe *p, kd_err *e)
 	else
 		kd_err_free(e);
 	p->stop = 1;
-	pthread_cond_broadcast(&p->to_fill);
-	pthread_cond_broadcast(&p->to_pack);
-	pthread_cond_broadcast(&p->to_put);
+	pthread_cond_broadcast(&p->slot_free);
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void *reader(void *arg)
+/* Claim and fill the next batch; NULL when there is none left or the run stopped. */
+static struct batch *claim(struct pipe *p)
 {
-	struct pipe *p = arg;
-	struct gen g = { 0 };
-	int how = kd_dump_prefers_mmap(p->c->in) ? MAP_OWNED :
-		  kd_dump_parallel_reads(p->c->in) ? DEFER : MAP_NONE;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		struct batch *b = &p->b[p->next_fill % p->nb];
-		while (!p->stop && b->state != FREE)
-			pthread_cond_wait(&p->to_fill, &p->lock);
-		int stop = p->stop;
-		pthread_mutex_unlock(&p->lock);
-		if (stop)
-			return NULL;
-		kd_err *e = fill(p->c, &g, b, how);
-		if (e) {
-			fail(p, e);
-			return NULL;
-		}
-		pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&p->fill_lock);
+	pthread_mutex_lock(&p->lock);
+	struct batch *b = &p->b[p->next_fill % p->nb];
+	while (!p->stop && p->next_fill < p->end_seq && b->state != FREE) {
+		p->waiting++;
+		pthread_cond_wait(&p->slot_free, &p->lock);
+		p->waiting--;
+	}
+	int none = p->stop || p->next_fill >= p->end_seq;
+	pthread_mutex_unlock(&p->lock);
+	if (none) {
+		pthread_mutex_unlock(&p->fill_lock);
+		return NULL;
+	}
+	kd_err *e = fill(p->c, &p->g, b, p->how);
+	pthread_mutex_lock(&p->lock);
+	if (!e) {
 		b->seq = p->next_fill++;
 		b->state = FILLED;
-		if (b->last) {
+		if (b->last) /* possibly empty: it still goes through, to end the run in order */
 			p->end_seq = p->next_fill;
-			/* idle compressors see the end; the writer may be waiting for it too */
-			pthread_cond_broadcast(&p->to_pack);
-			pthread_cond_signal(&p->to_put);
-		} else {
-			pthread_cond_signal(&p->to_pack);
-		}
-		pthread_mutex_unlock(&p->lock);
-		if (b->last)
-			return NULL;
 	}
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->fill_lock);
+	if (e) {
+		fail(p, e);
+		return NULL;
+	}
+	return b;
 }
 
-static void *packer(void *arg)
+/* b is packed: if it is the one the file needs next and nobody is writing, write it and every
+ * packed batch after it, freeing their slots. */
+static void packed(struct pipe *p, struct batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	b->state = PACKED;
+	if (p->writing || b->seq != p->next_put) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	p->writing = 1;
+	while (!p->stop) {
+		struct batch *w = &p->b[p->next_put % p->nb];
+		if (p->next_put >= p->end_seq || w->state != PACKED || w->seq != p->next_put)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		kd_err *e = put(p->c, w);
+		if (e) {
+			fail(p, e);
+			pthread_mutex_lock(&p->lock);
+			break;
+		}
+		pthread_mutex_lock(&p->lock);
+		w->state = FREE;
+		p->next_put++;
+		if (p->waiting)
+			pthread_cond_signal(&p->slot_free);
+	}
+	p->writing = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker(void *arg)
 {
 	struct pipe *p = arg;
 	struct kd_codec_ctx *ctx = NULL;
@@ -336,102 +374,57 @@ static void *packer(void *arg)
 		fail(p, e);
 		return NULL;
 	}
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		struct batch *b;
-		for (;;) {
-			if (p->stop || p->next_pack >= p->end_seq) {
-				pthread_mutex_unlock(&p->lock);
-				kd_codec_ctx_free(ctx);
-				return NULL;
-			}
-			b = &p->b[p->next_pack % p->nb];
-			if (b->state == FILLED && b->seq == p->next_pack)
-				break;
-			pthread_cond_wait(&p->to_pack, &p->lock);
-		}
-		p->next_pack++;
-		if (p->next_pack >= p->end_seq) /* nothing left: let idle compressors finish */
-			pthread_cond_broadcast(&p->to_pack);
-		pthread_mutex_unlock(&p->lock);
+	struct batch *b;
+	while ((b = claim(p))) {
 		e = b->loaded ? NULL : load(p->c, b);
 		if (!e)
 			e = pack(p->c, ctx, b);
 		if (e) {
 			fail(p, e);
-			kd_codec_ctx_free(ctx);
-			return NULL;
+			break;
 		}
-		pthread_mutex_lock(&p->lock);
-		b->state = PACKED;
-		if (b->seq == p->next_put) /* the writer waits for this one, not any other */
-			pthread_cond_signal(&p->to_put);
-		/* another filled batch may be waiting for a compressor */
-		if (p->next_pack < p->next_fill)
-			pthread_cond_signal(&p->to_pack);
-		pthread_mutex_unlock(&p->lock);
+		packed(p, b);
 	}
+	kd_codec_ctx_free(ctx);
+	return NULL;
 }
 
 static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 {
-	/* a batch being filled, one per compressor, one being written: enough to keep every
-	 * thread busy, and peak memory stays under makedumpfile's own with threads */
-	struct pipe p = { .c = c, .nb = threads + 2, .end_seq = UINT64_MAX };
+	/* two batches per worker: one being compressed, one packed and waiting its turn; the
+	 * memory stays under makedumpfile's own with threads */
+	struct pipe p = { .c = c, .nb = 2 * threads, .end_seq = UINT64_MAX };
+	p.how = kd_dump_prefers_mmap(c->in) ? MAP_OWNED :
+		kd_dump_parallel_reads(c->in) ? DEFER : MAP_NONE;
 	p.b = calloc(p.nb, sizeof(*p.b));
 	if (!p.b)
 		return kd_err_new(ENOMEM, "allocating the page pipeline");
 	kd_err *e = NULL;
 	for (unsigned i = 0; !e && i < p.nb; i++)
 		e = batch_alloc(c, &p.b[i]);
-	pthread_t rd, pk[64];
-	unsigned started = 0;
-	int rd_started = 0;
+	pthread_mutex_init(&p.fill_lock, NULL);
 	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.to_fill, NULL);
-	pthread_cond_init(&p.to_pack, NULL);
-	pthread_cond_init(&p.to_put, NULL);
-	if (!e) {
-		if (pthread_create(&rd, NULL, reader, &p))
-			e = kd_err_new(EAGAIN, "starting the reader thread");
-		else
-			rd_started = 1;
-	}
-	for (; !e && started < threads; started++)
-		if (pthread_create(&pk[started], NULL, packer, &p))
-			e = kd_err_new(EAGAIN, "starting compressor thread %u", started);
+	pthread_cond_init(&p.slot_free, NULL);
+	pthread_t tid[64];
+	unsigned started = 0;
 	if (e)
 		fail(&p, e);
-	/* the writer: this thread, in sequence */
-	for (;;) {
-		pthread_mutex_lock(&p.lock);
-		struct batch *b = &p.b[p.next_put % p.nb];
-		while (!p.stop && p.next_put < p.end_seq &&
-		       !(b->state == PACKED && b->seq == p.next_put))
-			pthread_cond_wait(&p.to_put, &p.lock);
-		int done = p.stop || p.next_put >= p.end_seq;
-		pthread_mutex_unlock(&p.lock);
-		if (done)
-			break;
-		kd_err *we = put(c, b);
-		if (we) {
-			fail(&p, we);
-			break;
-		}
-		pthread_mutex_lock(&p.lock);
-		b->state = FREE;
-		p.next_put++;
-		pthread_cond_signal(&p.to_fill);
-		pthread_mutex_unlock(&p.lock);
+	while (!p.stop && started < threads - 1) {
+		if (pthread_create(&tid[started], NULL, worker, &p))
+			fail(&p, kd_err_new(EAGAIN, "starting compressor thread %u", started + 1));
+		else
+			started++;
 	}
-	if (rd_started)
-		pthread_join(rd, NULL);
+	if (!p.stop)
+		worker(&p);
 	for (unsigned i = 0; i < started; i++)
-		pthread_join(pk[i], NULL);
+		pthread_join(tid[i], NULL);
+	if (!p.err && p.next_put != p.end_seq)
+		p.err = kd_err_new(EIO, "page pipeline ended after %llu of %llu batches",
+				   (unsigned long long)p.next_put, (unsigned long long)p.end_seq);
+	pthread_mutex_destroy(&p.fill_lock);
 	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.to_fill);
-	pthread_cond_destroy(&p.to_pack);
-	pthread_cond_destroy(&p.to_put);
+	pthread_cond_destroy(&p.slot_free);
 	for (unsigned i = 0; i < p.nb; i++)
 		batch_free(&p.b[i]);
 	free(p.b);

@@ -233,7 +233,7 @@ static uint32_t status_of(const char *path)
 	return st;
 }
 
-static void test_failed_write_is_marked_incomplete(void)
+static void failed_write_with(unsigned threads)
 {
 	struct synth s;
 	char *core = make_core(&s);
@@ -244,7 +244,8 @@ static void test_failed_write_is_marked_incomplete(void)
 	lim.rlim_max = old.rlim_max;
 	signal(SIGXFSZ, SIG_IGN);
 	setrlimit(RLIMIT_FSIZE, &lim);
-	struct kd_collect_opts o = { .dump_level = 0, .codec = KD_CODEC_NONE };
+	struct kd_collect_opts o = { .dump_level = 0, .codec = KD_CODEC_NONE, .cycle_pfns = 1024,
+				     .threads = threads };
 	struct kd_collect_stats st;
 	kd_err *e = collect_to(core, out, &o, &st);
 	setrlimit(RLIMIT_FSIZE, &old);
@@ -261,6 +262,14 @@ static void test_failed_write_is_marked_incomplete(void)
 	unlink(core);
 	free(core);
 	synth_free(&s);
+}
+
+/* one thread, and the pipeline (the writing worker stops the others) */
+static void test_failed_write_is_marked_incomplete(void)
+{
+	failed_write_with(1);
+	failed_write_with(2);
+	failed_write_with(3);
 }
 
 static void test_levels(void)
@@ -318,10 +327,58 @@ static void test_elf_output(void)
 	synth_free(&s);
 }
 
+static int same_file(const char *a, const char *b)
+{
+	size_t la = 0, lb = 0;
+	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	int same = x && y && la == lb && !memcmp(x, y, la);
+	free(x);
+	free(y);
+	return same;
+}
+
+/* The pipeline where the input wants one reader (a kdump-compressed dump, filtered again) and
+ * with ELF output: any thread count writes one thread's file. */
+static void test_threads_on_other_inputs_and_outputs(void)
+{
+	struct synth s;
+	char *core = make_core(&s);
+	char *kd = tmpname();
+	struct kd_collect_opts first = { .dump_level = 1, .codec = KD_CODEC_ZLIB, .cycle_pfns = 1024 };
+	struct kd_collect_stats st;
+	CHECK_OK(collect_to(core, kd, &first, &st));
+	struct { const char *in; struct kd_collect_opts o; } runs[] = {
+		{ kd, { .dump_level = 31, .codec = KD_CODEC_LZO, .cycle_pfns = 1024 } },
+		{ core, { .dump_level = 1, .elf = 1, .cycle_pfns = 1024 } },
+	};
+	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		char *one = tmpname();
+		CHECK_OK(collect_to(runs[r].in, one, &runs[r].o, &st));
+		CHECK(st.dumped > 0);
+		for (unsigned t = 2; t <= 4; t++) {
+			char *many = tmpname();
+			struct kd_collect_opts o = runs[r].o;
+			o.threads = t;
+			CHECK_OK(collect_to(runs[r].in, many, &o, &st));
+			CHECK(same_file(one, many));
+			unlink(many);
+			free(many);
+		}
+		unlink(one);
+		free(one);
+	}
+	unlink(kd);
+	free(kd);
+	unlink(core);
+	free(core);
+	synth_free(&s);
+}
+
 static void quiet(void) { kd_log_set_level(KD_LOG_ERROR); }
 
 static void test_setup(void) { quiet(); CHECK(1); }
 
 TEST_MAIN(T(test_setup), T(test_levels), T(test_roundtrip_each_codec),
 	  T(test_threads_and_store_change_nothing), T(test_dry_run_writes_nothing),
-	  T(test_failed_write_is_marked_incomplete), T(test_elf_output))
+	  T(test_failed_write_is_marked_incomplete), T(test_elf_output),
+	  T(test_threads_on_other_inputs_and_outputs))
