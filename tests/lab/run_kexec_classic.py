@@ -6,7 +6,8 @@ boot_params, e820, ELF core header and purgatory) on Debian's 6.1 and 6.12 kerne
               kernel's /proc/vmcore after `-c -p` has the same PT_LOAD ranges (paddr, vaddr,
               size) and the same notes as after kexec_file_load (`-s -p`)
   2. collect: with KASLR and the mixed workload, `-c -p`, sysrq; in the capture kernel our
-              collector writes -l -d 31 of /proc/vmcore; the vmcore passes the collector's
+              collector writes -l -d 31 of /proc/vmcore (with one thread and with two: the same
+              bytes); the vmcore passes the collector's
               checks (6.1: crash 8.0.2 `sys`, `bt -a`, `log`, `ps`, `kmem -i` the same on our dump
               as on Debian makedumpfile's, page classes within 0.5%; 6.12: drgn reads the same
               tasks, uts and printk records from our dump as from the raw vmcore); the dump made
@@ -109,7 +110,9 @@ def test_headers(c, series, mem, cpu):
 def test_collect(c, series, mem, cpu):
     name = f"classic-collect-{series}-{mem}"
     capture = ("kdumpkit makedumpfile -l -d 31 /proc/vmcore guest.kd > guest-mdf.log 2>&1; "
-               "echo $? > guest-mdf.rc; cat /proc/vmcore > vmcore")
+               "echo $? > guest-mdf.rc; "
+               "kdumpkit makedumpfile -l -d 31 --num-threads 2 /proc/vmcore guest2.kd "
+               "> guest-mdf2.log 2>&1; echo $? > guest-mdf2.rc; cat /proc/vmcore > vmcore")
     sc = crash_scenario(series, mem, cpu, "kdumpkit-classic", workload="mixed", capture=capture)
     res = run(c, name, sc)
     if not res or not (loaded_classic(c, name, res) and capture_booted(c, name, res)):
@@ -119,6 +122,11 @@ def test_collect(c, series, mem, cpu):
         return
     c.check(f"{name}: our collector ran in the capture kernel (exit 0)",
             (res.text("guest-mdf.rc") or "").strip() == "0", res.text("guest-mdf.log"))
+    g1, g2 = res.file("guest.kd"), res.file("guest2.kd")
+    c.check(f"{name}: with --num-threads 2 on /proc/vmcore (mapped windows per batch) the "
+            "collector wrote the same bytes as one thread",
+            (res.text("guest-mdf2.rc") or "").strip() == "0" and g1 and g2 and
+            open(g1, "rb").read() == open(g2, "rb").read(), res.text("guest-mdf2.log"))
     core = elfcore.Core(vmcore)
     vi = core.vmcoreinfo() or {}
     text = [p for p in core.loads() if p["vaddr"] >= START_KERNEL_TEXT]
