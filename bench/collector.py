@@ -1,11 +1,22 @@
 #!/usr/bin/env python3
 """kdumpkit makedumpfile vs Debian's makedumpfile, side by side in one run, on the same lab vmcores.
 
-For each vmcore and each configuration (-d 31 -l, -d 31 -c, -d 1 -l, -d 1 -c; one thread and
---num-threads 2), both tools run alternately `--runs` times, the input read through just before
-each run (a page cache that holds it stays warm; outputs are deleted at once); the table has
-the median wall time, CPU time (user+sys), peak RSS (the child's ru_maxrss) and output size, and
-the ratios ours/theirs. Timing is measured here, never asserted in tests.
+For each vmcore and each configuration (-d 31 -l, -d 31 -c, -d 1 -l, -d 1 -c) there are `--runs`
+rounds; each round runs makedumpfile and kdumpkit with one thread, then both with
+--num-threads 2, the input read through just before every run (a page cache that holds it
+stays warm; outputs are deleted at once). This machine's speed drifts by tens of percent over
+minutes (it is shared), so ratios are taken inside a round, where the runs are seconds apart,
+and the table gives the median of the rounds' ratios next to the median wall time, CPU time
+(user+sys), peak RSS and output size.
+
+kdumpkit syncs its output before it marks the dump complete; makedumpfile 1.7.2 never syncs,
+so its wall time ends with the dump still in the page cache. The table also gives the time
+makedumpfile's output then takes to fsync (what kdump services' `sync` afterwards costs); the
+ratios use makedumpfile's own wall time.
+
+The machine line: one kdumpkit `-d 1 -c` alone, then two at once, each with one thread; two
+CPUs doing independent work get this much more done than one, the ceiling for any two-thread
+speed-up here. Timing is measured here, never asserted in tests.
 
   bench/collector.py [--runs 3] [--write docs/PERFORMANCE.md] [VMCORE...]
 Default vmcores: the lab's 6.1 4G and 8G mixed-workload fixtures (make them with
@@ -57,40 +68,86 @@ def warm(path):
             pass
 
 
-def bench_one(vmcore, args, threads, runs, tmp):
-    res = {}
-    for tool in ("makedumpfile", "kdumpkit"):
-        res[tool] = {"wall": [], "cpu": [], "rss": [], "size": 0}
+def run_tool(tool, vmcore, args, threads, out):
+    """One run; returns (wall, cpu, rss, size, sync seconds for makedumpfile's output)."""
+    if os.path.exists(out):
+        os.unlink(out)
+    base = [MDF] if tool == "makedumpfile" else [KDUMPKIT, "makedumpfile"]
     extra = ["--num-threads", str(threads)] if threads > 1 else []
-    for _ in range(runs):
-        for tool in ("makedumpfile", "kdumpkit"):
-            out = os.path.join(tmp, f"{tool}.kd")
-            if os.path.exists(out):
-                os.unlink(out)
-            base = [MDF] if tool == "makedumpfile" else [KDUMPKIT, "makedumpfile"]
-            # the previous run's output may have pushed the input out of the page cache
-            warm(vmcore)
-            cmd = base + ["--message-level", "4"] + args + extra + [vmcore, out]
-            try:
-                wall, cpu, rss = measure(cmd)
-            except RuntimeError as e:
-                # Debian's static makedumpfile 1.7.2 sometimes aborts at thread exit
-                # ("libgcc_s.so.1 must be installed for pthread_exit to work"): once more
-                print(f"retrying: {e}", file=sys.stderr, flush=True)
-                if os.path.exists(out):
-                    os.unlink(out)
-                warm(vmcore)
-                wall, cpu, rss = measure(cmd)
-            r = res[tool]
-            r["wall"].append(wall)
-            r["cpu"].append(cpu)
-            r["rss"].append(rss)
-            r["size"] = os.path.getsize(out)
+    # the previous run's output may have pushed the input out of the page cache
+    warm(vmcore)
+    cmd = base + ["--message-level", "4"] + args + extra + [vmcore, out]
+    try:
+        wall, cpu, rss = measure(cmd)
+    except RuntimeError as e:
+        # Debian's static makedumpfile 1.7.2 sometimes aborts at thread exit
+        # ("libgcc_s.so.1 must be installed for pthread_exit to work"): once more
+        print(f"retrying: {e}", file=sys.stderr, flush=True)
+        if os.path.exists(out):
             os.unlink(out)
+        warm(vmcore)
+        wall, cpu, rss = measure(cmd)
+    sync = 0.0
+    if tool == "makedumpfile":
+        t0 = time.monotonic()
+        fd = os.open(out, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        sync = time.monotonic() - t0
+    size = os.path.getsize(out)
+    os.unlink(out)
+    return wall, cpu, rss, size, sync
+
+
+def bench_config(vmcore, args, runs, tmp):
+    """Rounds of (makedumpfile, kdumpkit) x (1, 2 threads); per-round ratios."""
+    keys = [(tool, t) for t in (1, 2) for tool in ("makedumpfile", "kdumpkit")]
+    res = {k: {"wall": [], "cpu": [], "rss": [], "sync": [], "size": 0} for k in keys}
+    ratio = {1: [], 2: []}
+    speedup = []
+    for _ in range(runs):
+        got = {}
+        for tool, t in keys:
+            wall, cpu, rss, size, sync = run_tool(tool, vmcore, args, t,
+                                                  os.path.join(tmp, f"{tool}.kd"))
+            r = res[(tool, t)]
+            for k, v in (("wall", wall), ("cpu", cpu), ("rss", rss), ("sync", sync)):
+                r[k].append(v)
+            r["size"] = size
+            got[(tool, t)] = wall
+        for t in (1, 2):
+            ratio[t].append(got[("kdumpkit", t)] / got[("makedumpfile", t)])
+        speedup.append(got[("kdumpkit", 1)] / got[("kdumpkit", 2)])
     for r in res.values():
-        for k in ("wall", "cpu", "rss"):
+        for k in ("wall", "cpu", "rss", "sync"):
             r[k] = statistics.median(r[k])
-    return res
+    return res, {t: statistics.median(v) for t, v in ratio.items()}, statistics.median(speedup)
+
+
+def ceiling(vmcore, runs, tmp):
+    """Throughput of two independent one-thread runs at once over one alone (median)."""
+    args = ["--message-level", "4", "-d", "1", "-c", vmcore]
+    outs = [os.path.join(tmp, f"ceiling{i}.kd") for i in range(2)]
+    got = []
+    for _ in range(runs):
+        for o in outs:
+            if os.path.exists(o):
+                os.unlink(o)
+        warm(vmcore)
+        alone, _, _ = measure([KDUMPKIT, "makedumpfile"] + args + [outs[0]])
+        os.unlink(outs[0])
+        warm(vmcore)
+        t0 = time.monotonic()
+        ps = [subprocess.Popen([KDUMPKIT, "makedumpfile"] + args + [o],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+              for o in outs]
+        if any(p.wait() != 0 for p in ps):
+            raise RuntimeError("a concurrent kdumpkit run failed")
+        both = time.monotonic() - t0
+        for o in outs:
+            os.unlink(o)
+        got.append(2 * alone / both)
+    return statistics.median(got)
 
 
 def machine():
@@ -119,40 +176,43 @@ def main():
         glob.glob(os.path.join(CACHE, "vmcores", "6.1.*-[48]G-mixed-sysrq.vmcore")))
     if not vmcores:
         sys.exit("no vmcores: make the 4G/8G fixtures first (see --help)")
-    lines = ["| vmcore | options | threads | makedumpfile wall / cpu / RSS / size | "
+    lines = ["| vmcore | options | threads | makedumpfile wall / cpu / RSS / size (+ sync) | "
              "kdumpkit wall / cpu / RSS / size | wall ratio | size ratio | RSS ratio |",
              "|---|---|---|---|---|---|---|---|"]
-    speedup = {}
+    notes = []
     with tempfile.TemporaryDirectory(prefix="kdbench-", dir="/var/tmp") as tmp:
         for v in vmcores:
             warm(v)
             name = os.path.basename(v).replace(".vmcore", "")
             for label, args in CONFIGS:
+                res, ratio, speedup = bench_config(v, args, a.runs, tmp)
                 for threads in (1, 2):
-                    r = bench_one(v, args, threads, a.runs, tmp)
-                    m, k = r["makedumpfile"], r["kdumpkit"]
-                    speedup[(name, label, threads)] = k["wall"]
+                    m, k = res[("makedumpfile", threads)], res[("kdumpkit", threads)]
                     row = (f"| {name} | `{label}` | {threads} | "
                            f"{m['wall']:.2f} s / {m['cpu']:.2f} s / {m['rss'] / 1024:.0f} MB / "
-                           f"{m['size'] / 1e6:.1f} MB | "
+                           f"{m['size'] / 1e6:.1f} MB (+{m['sync']:.2f} s) | "
                            f"{k['wall']:.2f} s / {k['cpu']:.2f} s / {k['rss'] / 1024:.0f} MB / "
-                           f"{k['size'] / 1e6:.1f} MB | {k['wall'] / m['wall']:.2f} | "
+                           f"{k['size'] / 1e6:.1f} MB | {ratio[threads]:.2f} | "
                            f"{k['size'] / m['size']:.3f} | {k['rss'] / m['rss']:.2f} |")
                     lines.append(row)
                     print(row, flush=True)
+                notes.append(f"- {name} `{label}`: kdumpkit --num-threads 2 is {speedup:.2f}x "
+                             "one thread's speed")
+                print(notes[-1], flush=True)
+        c = ceiling(vmcores[0], a.runs, tmp)
+        notes.append(f"- the machine: two one-thread `-d 1 -c` runs at once do {c:.2f}x the work "
+                     "of one alone in the same time (the ceiling for two threads here)")
+        print(notes[-1], flush=True)
     lines.append("")
-    for (name, label, threads), w in sorted(speedup.items()):
-        if threads == 2:
-            one = speedup[(name, label, 1)]
-            lines.append(f"- {name} `{label}`: kdumpkit --num-threads 2 is "
-                         f"{one / w:.2f}x one thread's speed")
+    lines += notes
     text = "\n".join(lines)
     print(text)
     if a.write:
         doc = open(a.write).read() if os.path.exists(a.write) else ""
         begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
         block = (f"{begin}\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}; "
-                 f"median of {a.runs} runs, the input read through before each.\n\n{text}\n{end}")
+                 f"{a.runs} rounds; medians, ratios taken within each round; the input read "
+                 f"through before each run.\n\n{text}\n{end}")
         if begin in doc and end in doc:
             doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
         else:
