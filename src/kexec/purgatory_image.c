@@ -54,7 +54,8 @@ kd_err *kd_purgatory_open(const void *obj, size_t len, struct kd_purgatory *p)
 			.info = sh.sh_info, .flags = sh.sh_flags, .offset = sh.sh_offset,
 			.size = sh.sh_size, .align = sh.sh_addralign ? sh.sh_addralign : 1,
 			.entsize = sh.sh_entsize, .at = NOT_ALLOCATED };
-		if (s->type != SHT_NOBITS && s->type != SHT_NULL && !in_obj(p, s->offset, s->size)) {
+		/* everything but .bss is copied from the object (a SHT_NULL that claims bytes too) */
+		if (s->type != SHT_NOBITS && !in_obj(p, s->offset, s->size)) {
 			e = bad("a section runs past the end");
 			goto fail;
 		}

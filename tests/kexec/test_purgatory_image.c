@@ -167,6 +167,14 @@ static void test_bad_objects(void)
 	CHECK_OK(kd_purgatory_open(o, len, &p));
 	CHECK_FAILS(kd_purgatory_relocate(&p, 0x100000));
 	kd_purgatory_close(&p);
+	/* section 0 (SHT_NULL) claiming to be allocated bytes far past the end (found by
+	 * fuzz/kexec_purgatory: it was copied without a bounds check) */
+	memcpy(o, kd_purgatory_object, len);
+	Elf64_Shdr *null = (Elf64_Shdr *)(o + eh->e_shoff);
+	null->sh_flags = SHF_ALLOC;
+	null->sh_offset = 0x896298017ea955ULL;
+	null->sh_size = 0xbd;
+	CHECK_ERR_HAS(kd_purgatory_open(o, len, &p), "past the end");
 	free(o);
 }
 
