@@ -7,7 +7,6 @@
 #include "kexec/classic.h"
 
 #include <elf.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,37 +24,17 @@
 #define PAGE_OFFSET 0xffff888000000000ULL
 #define MIB (1ULL << 20)
 
-static char root[64];
+static const char *root;
 
+/* a file in the fake root, checked */
 static void put(const char *rel, const void *data, size_t len)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f) {
-		CHECK(fwrite(data, 1, len, f) == len);
-		fclose(f);
-	}
+	CHECK(tu_root_put(rel, data, len) == 0);
 }
 
 static void put_str(const char *rel, const char *s)
 {
 	put(rel, s, strlen(s));
-}
-
-static void phdr(uint8_t *at, uint32_t type, uint64_t vaddr, uint64_t paddr, uint64_t size)
-{
-	Elf64_Phdr ph = { .p_type = type, .p_flags = PF_R | PF_W | PF_X, .p_offset = 0x1000,
-			  .p_vaddr = vaddr, .p_paddr = paddr, .p_filesz = size, .p_memsz = size,
-			  .p_align = 4096 };
-	memcpy(at, &ph, sizeof(ph));
 }
 
 /* A /proc/kcore head: a PT_NOTE, the kernel text mapping and the direct map of RAM. */
@@ -71,8 +50,8 @@ static void put_kcore(void)
 	memcpy(b, &eh, sizeof(eh));
 	Elf64_Phdr note = { .p_type = PT_NOTE, .p_offset = 0x400, .p_filesz = 0x1000 };
 	memcpy(b + 64, &note, sizeof(note));
-	phdr(b + 120, PT_LOAD, TEXT_VADDR, TEXT_PADDR, 0x2800000);
-	phdr(b + 176, PT_LOAD, PAGE_OFFSET + 0x100000, 0x100000, 0x3fedc000);
+	tu_phdr(b + 120, PT_LOAD, TEXT_VADDR, TEXT_PADDR, 0x2800000);
+	tu_phdr(b + 176, PT_LOAD, PAGE_OFFSET + 0x100000, 0x100000, 0x3fedc000);
 	put("proc/kcore", b, sizeof(b));
 }
 
@@ -89,8 +68,8 @@ static void put_memmap(const char *n, const char *start, const char *end, const 
 
 static void make_root(void)
 {
-	strcpy(root, "/tmp/kd-classic-XXXXXX");
-	CHECK(mkdtemp(root) != NULL);
+	root = tu_root_new("classic");
+	CHECK(root != NULL);
 	/* -l */
 	put_memmap("0", "0x0\n", "0x9fbff\n", "System RAM\n");
 	put_memmap("1", "0x9fc00\n", "0x9ffff\n", "Reserved\n");
@@ -112,14 +91,9 @@ static void make_root(void)
 	put("sys/kernel/boot_params/data", bp, sizeof(bp));
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static void drop_root(void)
 {
-	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tu_root_drop();
 }
 
 /* The .head fixture padded with zeros to setup_len + syssize * 16, opened as a kernel. */

@@ -5,11 +5,11 @@
 #include "kexec/crash_headers.h"
 
 #include <elf.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kexec/testutil.h"
 #include "test.h"
 
 #define TEXT_VADDR 0xffffffff9a000000ULL /* a KASLR'd _text */
@@ -18,37 +18,17 @@
 #define PAGE_OFFSET 0xff2d4e8c40000000ULL /* a 5-level, randomised page_offset_base */
 #define FIXTURE_1G "base/fixtures/iomem-qemu-q35-1G-6.1.txt"
 
-static char root[64];
+static const char *root;
 
+/* files in the fake root, checked */
 static void mkdirs(const char *rel)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	mkdir(path, 0755);
+	CHECK(tu_root_mkdir(rel) == 0);
 }
 
 static void put(const char *rel, const void *data, size_t len)
 {
-	char path[512], dir[512];
-	snprintf(dir, sizeof(dir), "%s", rel);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		mkdirs(dir);
-	}
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f) {
-		CHECK(fwrite(data, 1, len, f) == len);
-		fclose(f);
-	}
+	CHECK(tu_root_put(rel, data, len) == 0);
 }
 
 static void put_str(const char *rel, const char *s)
@@ -58,17 +38,7 @@ static void put_str(const char *rel, const char *s)
 
 static void rm(const char *rel)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	unlink(path);
-}
-
-static void phdr(uint8_t *at, uint32_t type, uint64_t vaddr, uint64_t paddr, uint64_t size)
-{
-	Elf64_Phdr ph = { .p_type = type, .p_flags = PF_R | PF_W | PF_X, .p_offset = 0x1000,
-			  .p_vaddr = vaddr, .p_paddr = paddr, .p_filesz = size, .p_memsz = size,
-			  .p_align = 4096 };
-	memcpy(at, &ph, sizeof(ph));
+	tu_root_rm(rel);
 }
 
 #define KCORE_NPHDR 6
@@ -100,11 +70,11 @@ static size_t make_kcore(uint8_t *buf, int xnum, uint64_t text_paddr)
 	uint8_t *p = buf + eh.e_phoff;
 	Elf64_Phdr note = { .p_type = PT_NOTE, .p_offset = 0x400, .p_filesz = 0x1000 };
 	memcpy(p, &note, sizeof(note));
-	phdr(p + 56, PT_LOAD, 0xffffb5a2c0000000ULL, UINT64_MAX, 0x200000000000ULL);
-	phdr(p + 112, PT_LOAD, 0xffffffffa0000000ULL, UINT64_MAX, 0x5f000000);
-	phdr(p + 168, PT_LOAD, TEXT_VADDR, text_paddr, TEXT_SIZE);
-	phdr(p + 224, PT_LOAD, PAGE_OFFSET + 0x100000, 0x100000, 0x3fedc000);
-	phdr(p + 280, PT_LOAD, 0xffd4000000000000ULL, UINT64_MAX, 0x1000000);
+	tu_phdr(p + 56, PT_LOAD, 0xffffb5a2c0000000ULL, UINT64_MAX, 0x200000000000ULL);
+	tu_phdr(p + 112, PT_LOAD, 0xffffffffa0000000ULL, UINT64_MAX, 0x5f000000);
+	tu_phdr(p + 168, PT_LOAD, TEXT_VADDR, text_paddr, TEXT_SIZE);
+	tu_phdr(p + 224, PT_LOAD, PAGE_OFFSET + 0x100000, 0x100000, 0x3fedc000);
+	tu_phdr(p + 280, PT_LOAD, 0xffd4000000000000ULL, UINT64_MAX, 0x1000000);
 	return eh.e_phoff + KCORE_NPHDR * 56;
 }
 
@@ -112,8 +82,8 @@ static const uint64_t note_addr[3] = { 0x3fc15a00, 0x3fc2da00, 0x3fd05a00 };
 
 static void make_root(void)
 {
-	strcpy(root, "/tmp/kd-crashhdr-XXXXXX");
-	CHECK(mkdtemp(root) != NULL);
+	root = tu_root_new("crashhdr");
+	CHECK(root != NULL);
 	put_str("sys/devices/system/cpu/cpu0/crash_notes", "3fc15a00\n");
 	put_str("sys/devices/system/cpu/cpu0/crash_notes_size", "368\n");
 	put_str("sys/devices/system/cpu/cpu1/crash_notes", "3fc2da00\n");
@@ -129,14 +99,9 @@ static void make_root(void)
 	put("proc/kcore", kc, n);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static void drop_root(void)
 {
-	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tu_root_drop();
 }
 
 static void check_phdr(const Elf64_Phdr *ph, uint32_t type, uint32_t flags, uint64_t offset,
@@ -332,10 +297,10 @@ static void test_kcore_parse(void)
 	kc[16] = ET_EXEC;
 	CHECK_FAILS(kd_kcore_parse(kc, n, &ki, &need));
 	n = make_kcore(kc, 0, TEXT_PADDR);
-	phdr(kc + 64 + 224, PT_LOAD, PAGE_OFFSET + 0x100000, UINT64_MAX, 0x3fedc000);
+	tu_phdr(kc + 64 + 224, PT_LOAD, PAGE_OFFSET + 0x100000, UINT64_MAX, 0x3fedc000);
 	CHECK_ERR_HAS(kd_kcore_parse(kc, n, &ki, &need), "no RAM segment");
 	n = make_kcore(kc, 0, TEXT_PADDR);
-	phdr(kc + 64 + 280, PT_LOAD, PAGE_OFFSET + 0x100001000ULL, 0x100000000ULL, 0x1000);
+	tu_phdr(kc + 64 + 280, PT_LOAD, PAGE_OFFSET + 0x100001000ULL, 0x100000000ULL, 0x1000);
 	CHECK_ERR_HAS(kd_kcore_parse(kc, n, &ki, &need), "disagree");
 	/* the whole kcore head read back through a file, needing a second read past 4 KiB */
 	uint8_t big[8192] = { 0 };
@@ -346,8 +311,8 @@ static void test_kcore_parse(void)
 	memcpy(big, &eh, sizeof(eh));
 	memmove(big + 5000, big + 64, KCORE_NPHDR * 56);
 	memset(big + 64, 0, 5000 - 64);
-	strcpy(root, "/tmp/kd-kcore-XXXXXX");
-	CHECK(mkdtemp(root) != NULL);
+	root = tu_root_new("kcore");
+	CHECK(root != NULL);
 	put("kcore", big, 5000 + KCORE_NPHDR * 56);
 	char path[128];
 	snprintf(path, sizeof(path), "%s/kcore", root);

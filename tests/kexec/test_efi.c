@@ -8,34 +8,21 @@
 
 #include "kexec/bootparams_x86_64.h"
 #include "kexec/efi_x86_64.h"
+#include "kexec/testutil.h"
 #include "test.h"
 
-static char root[256];
+static const char *root;
 
 static void put_file(const char *rel, const char *text)
 {
-	char p[512];
-	snprintf(p, sizeof(p), "%s%s", root, rel);
-	FILE *f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static void mk(const char *rel)
-{
-	char p[512];
-	snprintf(p, sizeof(p), "%s%s", root, rel);
-	mkdir(p, 0755);
+	CHECK(tu_root_put_str(rel, text) == 0);
 }
 
 static void add_desc(int n, unsigned type, unsigned long long phys, unsigned long long virt,
 		     unsigned long long pages)
 {
 	char d[128], v[64];
-	snprintf(d, sizeof(d), "/sys/firmware/efi/runtime-map/%d", n);
-	mk(d);
+	snprintf(d, sizeof(d), "sys/firmware/efi/runtime-map/%d", n);
 	const char *f[] = { "type", "phys_addr", "virt_addr", "num_pages", "attribute" };
 	unsigned long long val[] = { type, phys, virt, pages, 0x800000000000000fULL };
 	for (int i = 0; i < 5; i++) {
@@ -50,20 +37,16 @@ static uint8_t running[4096];
 
 static void setup_root(void)
 {
-	snprintf(root, sizeof(root), "/tmp/kd-test-efi-%d", (int)getpid());
-	mk("");
-	mk("/sys");
-	mk("/sys/firmware");
-	mk("/sys/firmware/efi");
-	mk("/sys/firmware/efi/runtime-map");
+	root = tu_root_new("efi");
+	CHECK(root != NULL);
 	add_desc(0, 5, 0x3f9e0000, 0xfffffffeffc00000ULL, 0x20);
 	add_desc(1, 6, 0x3fa00000, 0xfffffffeffbe0000ULL, 0x10);
 	add_desc(10, 11, 0xffc00000, 0xfffffffeff800000ULL, 0x400); /* after 1, not before 2 */
 	add_desc(2, 6, 0x3fa10000, 0xfffffffeffbd0000ULL, 0x1);
-	put_file("/sys/firmware/efi/fw_vendor", "0x3f9ec098\n");
-	put_file("/sys/firmware/efi/config_table", "0x3f9eb018\n");
-	put_file("/sys/firmware/efi/runtime", "0x3f9ebb98\n");
-	put_file("/sys/firmware/efi/systab", "ACPI20=0x3fb7e014\nACPI=0x3fb7e000\nSMBIOS=0x3f918000\n");
+	put_file("sys/firmware/efi/fw_vendor", "0x3f9ec098\n");
+	put_file("sys/firmware/efi/config_table", "0x3f9eb018\n");
+	put_file("sys/firmware/efi/runtime", "0x3f9ebb98\n");
+	put_file("sys/firmware/efi/systab", "ACPI20=0x3fb7e014\nACPI=0x3fb7e000\nSMBIOS=0x3f918000\n");
 	memset(running, 0, sizeof(running));
 	uint32_t sig = 0x34364c45, systab = 0x3f9ec018, ver = 1, hi = 0;
 	memcpy(running + 0x1c0, &sig, 4);
@@ -107,8 +90,7 @@ static void test_read(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/firmware/efi/runtime-map", root);
 	CHECK(system(cmd) == 0);
 	CHECK_FAILS(kd_efi_read(root, running, sizeof(running), &st));
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	CHECK(system(cmd) == 0);
+	tu_root_drop();
 }
 
 static void test_layout(void)
@@ -159,9 +141,7 @@ static void test_layout(void)
 	free(buf);
 	kd_e820_free(&m);
 	kd_efi_free(&st);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	CHECK(system(cmd) == 0);
+	tu_root_drop();
 }
 
 TEST_MAIN(T(test_read), T(test_layout))

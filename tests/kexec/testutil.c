@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +133,94 @@ void tu_cleanup(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	tmpdir[0] = '\0';
+}
+
+static char root[64];
+
+const char *tu_root_new(const char *tag)
+{
+	snprintf(root, sizeof(root), "/tmp/kd-%s-XXXXXX", tag);
+	return mkdtemp(root);
+}
+
+const char *tu_root(void)
+{
+	return root;
+}
+
+static int root_path(const char *rel, char *path, size_t size)
+{
+	if ((size_t)snprintf(path, size, "%s/%s", root, rel) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int tu_root_mkdir(const char *rel)
+{
+	char path[512];
+	if (root_path(rel, path, sizeof(path)))
+		return -1;
+	for (char *p = path + strlen(root) + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(path, 0755) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int tu_root_put(const char *rel, const void *data, size_t len)
+{
+	char path[512], dir[512];
+	snprintf(dir, sizeof(dir), "%s", rel);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		if (tu_root_mkdir(dir))
+			return -1;
+	}
+	if (root_path(rel, path, sizeof(path)))
+		return -1;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	size_t n = fwrite(data, 1, len, f);
+	return fclose(f) || n != len ? -1 : 0;
+}
+
+int tu_root_put_str(const char *rel, const char *s)
+{
+	return tu_root_put(rel, s, strlen(s));
+}
+
+int tu_root_rm(const char *rel)
+{
+	char path[512];
+	return root_path(rel, path, sizeof(path)) ? -1 : unlink(path);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void tu_root_drop(void)
+{
+	if (root[0])
+		nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	/* the path stays: a test may go on to read the root that is gone */
+}
+
+void tu_phdr(uint8_t *at, uint32_t type, uint64_t vaddr, uint64_t paddr, uint64_t size)
+{
+	Elf64_Phdr ph = { .p_type = type, .p_flags = PF_R | PF_W | PF_X, .p_offset = 0x1000,
+			  .p_vaddr = vaddr, .p_paddr = paddr, .p_filesz = size, .p_memsz = size,
+			  .p_align = 4096 };
+	memcpy(at, &ph, sizeof(ph));
 }

@@ -22,4 +22,20 @@ uint8_t *tu_read_fd(int fd, size_t *len);
 /* Remove the temporary directory now. */
 void tu_cleanup(void);
 
+/* A fake file-system root for the readers of /sys and /proc (one at a time): a new directory
+ * /tmp/kd-TAG-XXXXXX; files put under it by relative path, parents made as needed. Each
+ * returns 0, or -1 with errno. */
+const char *tu_root_new(const char *tag);
+const char *tu_root(void);
+int tu_root_put(const char *rel, const void *data, size_t len);
+int tu_root_put_str(const char *rel, const char *s);
+int tu_root_mkdir(const char *rel);
+int tu_root_rm(const char *rel);
+/* Remove the whole tree (tu_root() still names where it was). */
+void tu_root_drop(void);
+
+/* Program header `type` over [vaddr, vaddr + size) at paddr, file offset 0x1000, stored at `at`
+ * (a /proc/kcore or vmcore head). */
+void tu_phdr(uint8_t *at, uint32_t type, uint64_t vaddr, uint64_t paddr, uint64_t size);
+
 #endif
