@@ -77,16 +77,19 @@ def run_tool(tool, vmcore, args, threads, out):
     # the previous run's output may have pushed the input out of the page cache
     warm(vmcore)
     cmd = base + ["--message-level", "4"] + args + extra + [vmcore, out]
-    try:
-        wall, cpu, rss = measure(cmd)
-    except RuntimeError as e:
-        # Debian's static makedumpfile 1.7.2 sometimes aborts at thread exit
-        # ("libgcc_s.so.1 must be installed for pthread_exit to work"): once more
-        print(f"retrying: {e}", file=sys.stderr, flush=True)
-        if os.path.exists(out):
-            os.unlink(out)
-        warm(vmcore)
-        wall, cpu, rss = measure(cmd)
+    for attempt in range(5):
+        try:
+            wall, cpu, rss = measure(cmd)
+            break
+        except RuntimeError as e:
+            # Debian's static makedumpfile 1.7.2 with threads often aborts at thread exit
+            # ("libgcc_s.so.1 must be installed for pthread_exit to work"): again, a few times
+            if tool != "makedumpfile" or attempt == 4:
+                raise
+            print(f"retrying: {e}", file=sys.stderr, flush=True)
+            if os.path.exists(out):
+                os.unlink(out)
+            warm(vmcore)
     sync = 0.0
     if tool == "makedumpfile":
         t0 = time.monotonic()
