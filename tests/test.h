@@ -5,6 +5,8 @@
 #define KD_TEST_H
 
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,5 +52,12 @@ int kd_test_run(const char *suite, const struct kd_test_case *cases, size_t n);
 
 /* Path of a fixture under tests/ (KD_TEST_SRCDIR is set by the build). */
 const char *kd_test_fixture(const char *rel);
+
+/* A new empty file /tmp/kd-test-TAG-XXXXXX: its malloc'd path, NULL on failure. */
+char *kd_test_tmpfile(const char *tag);
+/* A whole file, malloc'd (one spare byte); NULL if it cannot be read. */
+uint8_t *kd_test_slurp(const char *path, size_t *len);
+/* Two files with the same bytes? */
+int kd_test_same_file(const char *a, const char *b);
 
 #endif

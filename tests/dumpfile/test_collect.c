@@ -63,14 +63,6 @@ static int held(uint64_t pfn)
 	return (a >= ranges[0] && a < ranges[1]) || (a >= ranges[2] && a < ranges[3]);
 }
 
-static char *tmpname(void)
-{
-	char *p = strdup("/tmp/kd-collect-XXXXXX");
-	int fd = mkstemp(p);
-	close(fd);
-	return p;
-}
-
 static kd_err *collect_to(const char *core, const char *out, const struct kd_collect_opts *o,
 			  struct kd_collect_stats *st)
 {
@@ -122,7 +114,7 @@ static void test_roundtrip_each_codec(void)
 	struct synth s;
 	char *core = make_core(&s);
 	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
-		char *out = tmpname();
+		char *out = kd_test_tmpfile("collect");
 		struct kd_collect_opts o = { .dump_level = 1, .codec = codecs[i], .cycle_pfns = 1024 };
 		struct kd_collect_stats st;
 		CHECK_OK(collect_to(core, out, &o, &st));
@@ -149,23 +141,6 @@ static void test_roundtrip_each_codec(void)
 	synth_free(&s);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc(*len ? *len : 1);
-	if (fread(b, 1, *len, f) != *len) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	return b;
-}
-
 static void test_threads_and_store_change_nothing(void)
 {
 	struct synth s;
@@ -179,14 +154,14 @@ static void test_threads_and_store_change_nothing(void)
 		{ .dump_level = 31, .codec = KD_CODEC_LZO, .cycle_pfns = 1024, .keep_bitmap_max = 1,
 		  .threads = 2 },
 	};
-	char *first = NULL;
+	uint8_t *first = NULL;
 	size_t first_len = 0;
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		char *out = tmpname();
+		char *out = kd_test_tmpfile("collect");
 		struct kd_collect_stats st;
 		CHECK_OK(collect_to(core, out, &variants[i], &st));
 		size_t len;
-		char *b = slurp(out, &len);
+		uint8_t *b = kd_test_slurp(out, &len);
 		CHECK(b != NULL);
 		if (!first) {
 			first = b;
@@ -237,7 +212,7 @@ static void failed_write_with(unsigned threads)
 {
 	struct synth s;
 	char *core = make_core(&s);
-	char *out = tmpname();
+	char *out = kd_test_tmpfile("collect");
 	/* a file that cannot grow past 64 KiB: the write fails half way (EFBIG, like ENOSPC) */
 	struct rlimit old, lim = { 64 << 10, 64 << 10 };
 	getrlimit(RLIMIT_FSIZE, &old);
@@ -293,7 +268,7 @@ static void test_elf_output(void)
 {
 	struct synth s;
 	char *core = make_core(&s);
-	char *out = tmpname();
+	char *out = kd_test_tmpfile("collect");
 	struct kd_collect_opts o = { .dump_level = 1, .elf = 1, .cycle_pfns = 1024 };
 	struct kd_collect_stats st;
 	CHECK_OK(collect_to(core, out, &o, &st));
@@ -327,23 +302,13 @@ static void test_elf_output(void)
 	synth_free(&s);
 }
 
-static int same_file(const char *a, const char *b)
-{
-	size_t la = 0, lb = 0;
-	char *x = slurp(a, &la), *y = slurp(b, &lb);
-	int same = x && y && la == lb && !memcmp(x, y, la);
-	free(x);
-	free(y);
-	return same;
-}
-
 /* The pipeline where the input wants one reader (a kdump-compressed dump, filtered again) and
  * with ELF output: any thread count writes one thread's file. */
 static void test_threads_on_other_inputs_and_outputs(void)
 {
 	struct synth s;
 	char *core = make_core(&s);
-	char *kd = tmpname();
+	char *kd = kd_test_tmpfile("collect");
 	struct kd_collect_opts first = { .dump_level = 1, .codec = KD_CODEC_ZLIB, .cycle_pfns = 1024 };
 	struct kd_collect_stats st;
 	CHECK_OK(collect_to(core, kd, &first, &st));
@@ -352,15 +317,15 @@ static void test_threads_on_other_inputs_and_outputs(void)
 		{ core, { .dump_level = 1, .elf = 1, .cycle_pfns = 1024 } },
 	};
 	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
-		char *one = tmpname();
+		char *one = kd_test_tmpfile("collect");
 		CHECK_OK(collect_to(runs[r].in, one, &runs[r].o, &st));
 		CHECK(st.dumped > 0);
 		for (unsigned t = 2; t <= 4; t++) {
-			char *many = tmpname();
+			char *many = kd_test_tmpfile("collect");
 			struct kd_collect_opts o = runs[r].o;
 			o.threads = t;
 			CHECK_OK(collect_to(runs[r].in, many, &o, &st));
-			CHECK(same_file(one, many));
+			CHECK(kd_test_same_file(one, many));
 			unlink(many);
 			free(many);
 		}

@@ -18,30 +18,12 @@ static void fill(uint64_t pfn, uint8_t *p, uint32_t ps)
 		p[i] = (uint8_t)(pfn * 31 + i / 7);
 }
 
-static char *tmp(void)
-{
-	char *p = strdup("/tmp/kd-test-elfout-XXXXXX");
-	close(mkstemp(p));
-	return p;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	fstat(fd, &st);
-	uint8_t *b = malloc((size_t)st.st_size + 1);
-	*len = (size_t)read(fd, b, (size_t)st.st_size);
-	close(fd);
-	return b;
-}
-
 static const char NOTE[] = "\013\0\0\0\040\0\0\0\0\0\0\0VMCOREINFO\0\0"
 			   "OSRELEASE=6.99-elf\nPAGESIZE=4096\n";
 
 static void segments_and_read_back(void)
 {
-	char *path = tmp();
+	char *path = kd_test_tmpfile("elfout");
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
@@ -100,7 +82,7 @@ static void segments_and_read_back(void)
 	close(fd);
 
 	size_t len;
-	uint8_t *f = slurp(path, &len);
+	uint8_t *f = kd_test_slurp(path, &len);
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
 	CHECK(!memcmp(eh->e_ident, ELFMAG, 4));
 	CHECK_U64(eh->e_type, ET_CORE);
@@ -156,7 +138,7 @@ static void segments_and_read_back(void)
 /* 70000 one-page segments: e_phnum is PN_XNUM and section header 0 holds the count. */
 static void many_segments_use_pn_xnum(void)
 {
-	char *path = tmp();
+	char *path = kd_test_tmpfile("elfout");
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
@@ -176,7 +158,7 @@ static void many_segments_use_pn_xnum(void)
 	kd_sink_free(s);
 	close(fd);
 	size_t len;
-	uint8_t *f = slurp(path, &len);
+	uint8_t *f = kd_test_slurp(path, &len);
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
 	CHECK_U64(eh->e_phnum, PN_XNUM);
 	CHECK_U64(eh->e_shnum, 1);

@@ -69,15 +69,6 @@ static size_t make_notes(uint8_t *b, size_t *vmci_at)
 	return n;
 }
 
-static char tmpl[] = "/tmp/kd-test-kdump-XXXXXX";
-static char *tmpfile_path(void)
-{
-	char *p = strdup(tmpl);
-	int fd = mkstemp(p);
-	close(fd);
-	return p;
-}
-
 /* Write the test dump with codec c through sink s; stop after `stop_after` pages if >= 0
  * (no finish). Returns the writer's first error. */
 static kd_err *write_dump(struct kd_sink *s, enum kd_codec c, long stop_after, int *zero_pages)
@@ -148,17 +139,6 @@ out:
 	return e;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	fstat(fd, &st);
-	uint8_t *b = malloc((size_t)st.st_size + 1);
-	*len = (size_t)read(fd, b, (size_t)st.st_size);
-	close(fd);
-	return b;
-}
-
 static uint32_t flag_of(enum kd_codec c)
 {
 	static const uint32_t f[] = { 0, KD_DH_COMPRESSED_ZLIB, KD_DH_COMPRESSED_LZO,
@@ -170,7 +150,7 @@ static uint32_t flag_of(enum kd_codec c)
 static void check_layout(const char *path, enum kd_codec c, int zero_pages)
 {
 	size_t len;
-	uint8_t *f = slurp(path, &len);
+	uint8_t *f = kd_test_slurp(path, &len);
 	struct kd_disk_dump_header dh;
 	struct kd_kdump_sub_header kh;
 	memcpy(&dh, f, sizeof(dh));
@@ -296,7 +276,7 @@ static void check_read_back(const char *path, const char *format)
 static void round_trip_every_codec(void)
 {
 	for (int c = KD_CODEC_NONE; c <= KD_CODEC_ZSTD; c++) {
-		char *path = tmpfile_path();
+		char *path = kd_test_tmpfile("kdump");
 		int fd = open(path, O_WRONLY | O_TRUNC);
 		struct kd_sink *s = NULL;
 		CHECK_OK(kd_sink_file(fd, path, &s));
@@ -313,7 +293,7 @@ static void round_trip_every_codec(void)
 
 static void flattened_round_trip(void)
 {
-	char *plain = tmpfile_path(), *flat = tmpfile_path(), *back = tmpfile_path();
+	char *plain = kd_test_tmpfile("kdump"), *flat = kd_test_tmpfile("kdump"), *back = kd_test_tmpfile("kdump");
 	int zeros;
 	int fd = open(plain, O_WRONLY | O_TRUNC);
 	struct kd_sink *s = NULL;
@@ -329,7 +309,7 @@ static void flattened_round_trip(void)
 	close(fd);
 	/* the stream: header, records, end marker */
 	size_t flen;
-	uint8_t *f = slurp(flat, &flen);
+	uint8_t *f = kd_test_slurp(flat, &flen);
 	CHECK(!memcmp(f, "makedumpfile", 13));
 	CHECK_U64(be64toh(*(uint64_t *)(f + 16)), 1);
 	CHECK_U64(be64toh(*(uint64_t *)(f + 24)), 1);
@@ -345,7 +325,7 @@ static void flattened_round_trip(void)
 	close(in);
 	close(out);
 	size_t a, b;
-	uint8_t *x = slurp(plain, &a), *y = slurp(back, &b);
+	uint8_t *x = kd_test_slurp(plain, &a), *y = kd_test_slurp(back, &b);
 	CHECK_U64(a, b);
 	CHECK(a == b && !memcmp(x, y, a));
 	free(x);
@@ -357,7 +337,7 @@ static void flattened_round_trip(void)
 	if (pid == 0) {
 		close(pfd[0]);
 		size_t n;
-		uint8_t *st = slurp(flat, &n);
+		uint8_t *st = kd_test_slurp(flat, &n);
 		for (size_t at = 0; at < n; ) {
 			ssize_t w = write(pfd[1], st + at, n - at < 777 ? n - at : 777);
 			if (w <= 0)
@@ -373,8 +353,8 @@ static void flattened_round_trip(void)
 	close(out);
 	int status;
 	waitpid(pid, &status, 0);
-	y = slurp(back, &b);
-	x = slurp(plain, &a);
+	y = kd_test_slurp(back, &b);
+	x = kd_test_slurp(plain, &a);
 	CHECK(a == b && !memcmp(x, y, a));
 	free(x);
 	free(y);
@@ -405,7 +385,7 @@ static void flattened_round_trip(void)
 static uint32_t status_of(const char *path)
 {
 	size_t len;
-	uint8_t *f = slurp(path, &len);
+	uint8_t *f = kd_test_slurp(path, &len);
 	uint32_t st = 0;
 	if (len >= 428)
 		memcpy(&st, f + 424, 4);
@@ -415,7 +395,7 @@ static uint32_t status_of(const char *path)
 
 static void cut_off_dump_stays_incomplete(void)
 {
-	char *path = tmpfile_path();
+	char *path = kd_test_tmpfile("kdump");
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
@@ -448,7 +428,7 @@ static void cut_off_dump_stays_incomplete(void)
 
 static void misuse_is_refused(void)
 {
-	char *path = tmpfile_path();
+	char *path = kd_test_tmpfile("kdump");
 	int fd = open(path, O_RDWR | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
@@ -501,7 +481,7 @@ static void misuse_is_refused(void)
  * error names the file and offset, and the header keeps its incomplete flag. */
 static void full_disk_is_an_error(void)
 {
-	char *path = tmpfile_path();
+	char *path = kd_test_tmpfile("kdump");
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	struct kd_sink *s = NULL;
 	CHECK_OK(kd_sink_file(fd, path, &s));
