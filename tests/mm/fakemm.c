@@ -26,7 +26,7 @@ static kd_err *fm_read(void *ctx, uint64_t addr, void *out, size_t len)
 void fm_init(struct fakemm *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->vi_text = calloc(1, 1);
+	fake_vmcoreinfo_init(&f->vi);
 	f->mem.read_virt = fm_read;
 	f->mem.read_phys = fm_read;
 	f->mem.ctx = f;
@@ -36,8 +36,7 @@ void fm_free(struct fakemm *f)
 {
 	for (int i = 0; i < f->nr; i++)
 		free(f->r[i].buf);
-	free(f->vi_text);
-	kd_vmcoreinfo_free(f->vi);
+	fake_vmcoreinfo_free(&f->vi);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -58,35 +57,13 @@ void fm_vi(struct fakemm *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	fake_vmcoreinfo_add(&f->vi, fmt, ap);
 	va_end(ap);
-	f->vi_text = realloc(f->vi_text, f->vi_len + (size_t)n + 2);
-	va_start(ap, fmt);
-	vsnprintf(f->vi_text + f->vi_len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	f->vi_len += (size_t)n;
-	f->vi_text[f->vi_len++] = '\n';
-	f->vi_text[f->vi_len] = '\0';
 }
 
 struct kd_mem *fm_finish(struct fakemm *f, const char *omit)
 {
-	char *text = malloc(f->vi_len + 1);
-	size_t n = 0;
-	for (const char *l = f->vi_text; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
-		if (!omit || strncmp(l, omit, strlen(omit))) {
-			memcpy(text + n, l, len);
-			n += len;
-		}
-		l += len;
-	}
-	kd_vmcoreinfo_free(f->vi);
-	f->vi = NULL;
-	kd_err_free(kd_vmcoreinfo_parse(text, n, &f->vi));
-	free(text);
-	f->mem.vmcoreinfo = f->vi;
+	f->mem.vmcoreinfo = fake_vmcoreinfo_parse(&f->vi, omit);
 	return &f->mem;
 }
 

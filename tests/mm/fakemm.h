@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fake_vmcoreinfo.h"
 #include "mm/pageclass.h"
 
 #define FM_MAX_REGIONS 16
@@ -23,9 +24,7 @@ struct fakemm {
 	struct fm_region r[FM_MAX_REGIONS];
 	int nr;
 	uint64_t hole_start, hole_end; /* [start, end) unreadable; equal: none */
-	char *vi_text;
-	size_t vi_len;
-	struct kd_vmcoreinfo *vi;
+	struct fake_vmcoreinfo vi;
 	struct kd_mem mem;
 	unsigned long reads;
 	/* the model kernel */

@@ -25,7 +25,7 @@ void fake_init(struct fake_mem *f, uint64_t base, size_t size)
 	f->buf = calloc(1, size ? size : 1);
 	f->size = size;
 	f->base = base;
-	f->vi_text = calloc(1, 1);
+	fake_vmcoreinfo_init(&f->vi);
 	f->mem.read_virt = fake_read;
 	f->mem.read_phys = fake_read;
 	f->mem.ctx = f;
@@ -34,8 +34,7 @@ void fake_init(struct fake_mem *f, uint64_t base, size_t size)
 void fake_free(struct fake_mem *f)
 {
 	free(f->buf);
-	free(f->vi_text);
-	kd_vmcoreinfo_free(f->vi);
+	fake_vmcoreinfo_free(&f->vi);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -43,36 +42,13 @@ void fake_vi(struct fake_mem *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	fake_vmcoreinfo_add(&f->vi, fmt, ap);
 	va_end(ap);
-	f->vi_text = realloc(f->vi_text, f->vi_len + (size_t)n + 2);
-	va_start(ap, fmt);
-	vsnprintf(f->vi_text + f->vi_len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	f->vi_len += (size_t)n;
-	f->vi_text[f->vi_len++] = '\n';
-	f->vi_text[f->vi_len] = '\0';
 }
 
 struct kd_mem *fake_finish(struct fake_mem *f, const char *omit)
 {
-	char *text = malloc(f->vi_len + 1);
-	size_t n = 0;
-	for (const char *l = f->vi_text; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = (size_t)(nl - l) + 1;
-		if (!omit || strncmp(l, omit, strlen(omit))) {
-			memcpy(text + n, l, len);
-			n += len;
-		}
-		l += len;
-	}
-	kd_vmcoreinfo_free(f->vi);
-	f->vi = NULL;
-	kd_err *e = kd_vmcoreinfo_parse(text, n, &f->vi);
-	kd_err_free(e);
-	free(text);
-	f->mem.vmcoreinfo = f->vi;
+	f->mem.vmcoreinfo = fake_vmcoreinfo_parse(&f->vi, omit);
 	return &f->mem;
 }
 

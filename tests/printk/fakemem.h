@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fake_vmcoreinfo.h"
 #include "printk/printk.h"
 
 struct fake_mem {
@@ -14,9 +15,7 @@ struct fake_mem {
 	size_t size;
 	uint64_t base;
 	uint64_t hole_start, hole_end; /* [start, end) unreadable; equal: no hole */
-	char *vi_text;
-	size_t vi_len;
-	struct kd_vmcoreinfo *vi;
+	struct fake_vmcoreinfo vi;
 	struct kd_mem mem;
 	unsigned reads; /* reads made, to check that walks stay bounded */
 };

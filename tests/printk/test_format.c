@@ -89,7 +89,7 @@ static void detection(void)
 	fake_vi(&f, "OSRELEASE=6.1.0");
 	fake_vi(&f, "SYMBOL(init_uts_ns)=ffffffff82000000");
 	fake_finish(&f, NULL);
-	CHECK(kd_printk_detect(f.vi) == KD_PRINTK_NONE);
+	CHECK(kd_printk_detect(f.vi.vi) == KD_PRINTK_NONE);
 	out = fake_dmesg(&f, &err, &st);
 	CHECK_STR(err, "VMCOREINFO has none of SYMBOL(prb), SYMBOL(log_first_idx), SYMBOL(log_buf): "
 		  "the kernel log cannot be found");
@@ -99,13 +99,13 @@ static void detection(void)
 	/* the order vmcore-dmesg uses: prb, then log_first_idx, then log_buf */
 	fake_vi(&f, "SYMBOL(log_buf)=ffffffff82000010");
 	fake_finish(&f, NULL);
-	CHECK(kd_printk_detect(f.vi) == KD_PRINTK_LEGACY);
+	CHECK(kd_printk_detect(f.vi.vi) == KD_PRINTK_LEGACY);
 	fake_vi(&f, "SYMBOL(log_first_idx)=ffffffff82000020");
 	fake_finish(&f, NULL);
-	CHECK(kd_printk_detect(f.vi) == KD_PRINTK_STRUCTURED);
+	CHECK(kd_printk_detect(f.vi.vi) == KD_PRINTK_STRUCTURED);
 	fake_vi(&f, "SYMBOL(prb)=ffffffff82000030");
 	fake_finish(&f, NULL);
-	CHECK(kd_printk_detect(f.vi) == KD_PRINTK_LOCKLESS);
+	CHECK(kd_printk_detect(f.vi.vi) == KD_PRINTK_LOCKLESS);
 	CHECK_STR(kd_printk_format_name(KD_PRINTK_LOCKLESS), "lockless ringbuffer");
 	/* a missing key is named, wrapped in what was being done */
 	out = fake_dmesg(&f, &err, &st);
