@@ -28,23 +28,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks  # noqa: E402
+
 CACHE = os.environ.get("KDUMPKIT_LAB_CACHE", "/var/cache/kdumpkit-lab")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}" + (f"  ({detail})" if detail else ""), flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}" + (f"  ({detail})" if detail else ""), flush=True)
-        return ok
 
 
 def run(cmd, **kw):
@@ -115,7 +104,7 @@ def main():
         sys.exit(f"no fixtures in {CACHE}/vmcores (run tests/lab/run_lab.py first)")
 
     features = makedumpfile_features()
-    c = Checks()
+    c = Checks(detail_on_ok=True)
     work = args.work or tempfile.mkdtemp(prefix="kd-formats-")
     os.makedirs(work, exist_ok=True)
     try:

@@ -29,25 +29,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+from checks import Checks  # noqa: E402
 
 MB = 1 << 20
 CAPTURE_APPEND = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
 MARKER = "kdlab_reboot=kdumpkit-7f3a"
-
-
-class Checker:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}{': ' + str(detail) if detail else ''}", flush=True)
-        return ok
 
 
 def workdir(name):
@@ -399,7 +385,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=("crash", "reboot", "status", "lockdown"))
     a = ap.parse_args()
-    c = Checker()
+    c = Checks()
     groups = {
         # 6.1 pages with 4 levels, 6.12 with 5 (LA57): both kernels, both paging modes
         "crash": [lambda: test_crash(c, "6.1", "1G", "max,la57=off"),

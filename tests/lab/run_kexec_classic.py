@@ -37,9 +37,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_collector  # noqa: E402
+from checks import Checks  # noqa: E402
 import elfcore  # noqa: E402
 import lab  # noqa: E402
-from run_kexec import (MARKER, STEP_FN, Checker, Steps, expect, lab_crash_range,  # noqa: E402
+from run_kexec import (MARKER, STEP_FN, Steps, expect, lab_crash_range,  # noqa: E402
                         run, _tail)
 
 START_KERNEL_TEXT = 0xffffffff81000000
@@ -151,7 +152,7 @@ def test_collect(c, series, mem, cpu):
         same = r.returncode == 0 and guest and open(guest, "rb").read() == open(host, "rb").read()
         c.check(f"{name}: the dump made in the capture kernel is the file made on the host "
                 "from its copy of /proc/vmcore", same, r.stderr[-300:])
-        cc = check_collector.Checks()
+        cc = Checks()
         if series == "6.1":
             check_collector.check_61(cc, fx, tmp, quick=True)
         else:
@@ -284,7 +285,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=("headers", "collect", "elf", "uefi", "reboot"))
     a = ap.parse_args()
-    c = Checker()
+    c = Checks()
     groups = {
         # 6.1 with 4-level paging, 6.12 with 5 (LA57)
         "headers": [lambda: test_headers(c, "6.1", "1G", "max,la57=off"),

@@ -21,6 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+from checks import Checks  # noqa: E402
 from elfcore import Core, CoreError, ET_CORE, EM_X86_64  # noqa: E402
 
 MB = 1 << 20
@@ -45,21 +46,6 @@ def standard_matrix():
     m.append(lab.Scenario(series="6.12", mem="512M", trigger="sysrq", workload="idle"))
     m.append(lab.Scenario(series="6.1", mem="2G", trigger="sysrq", workload="cache"))
     return m
-
-
-class Checker:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}{': ' + detail if detail else ''}")
-        return ok
 
 
 def check_result(c, res):
@@ -255,7 +241,7 @@ def main():
         for sc in matrix:
             print(sc.name())
         return 0
-    c = Checker()
+    c = Checks()
     for sc in matrix:
         try:
             res = lab.run(sc)
