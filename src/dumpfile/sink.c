@@ -110,27 +110,29 @@ void kd_sink_streaming(struct kd_sink *s, uint64_t offset)
  * not filled with the dump. A file system without sync_file_range just skips this. */
 static kd_err *write_behind(struct kd_sink *s)
 {
+	uint64_t at = 0;
 	while (s->streaming && s->hi - s->kicked >= WB_WINDOW) {
-		if (sync_file_range(s->fd, (off_t)s->kicked, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0)
-			goto unsupported;
+		at = s->kicked;
+		if (sync_file_range(s->fd, (off_t)at, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0)
+			goto failed;
 		s->kicked += WB_WINDOW;
 	}
 	while (s->streaming && s->kicked - s->dropped >= 3 * (uint64_t)WB_WINDOW) {
-		if (sync_file_range(s->fd, (off_t)s->dropped, WB_WINDOW,
-				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-				    SYNC_FILE_RANGE_WAIT_AFTER) < 0)
-			goto unsupported;
-		posix_fadvise(s->fd, (off_t)s->dropped, WB_WINDOW, POSIX_FADV_DONTNEED);
+		at = s->dropped;
+		if (sync_file_range(s->fd, (off_t)at, WB_WINDOW, SYNC_FILE_RANGE_WAIT_BEFORE |
+				    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0)
+			goto failed;
+		posix_fadvise(s->fd, (off_t)at, WB_WINDOW, POSIX_FADV_DONTNEED);
 		s->dropped += WB_WINDOW;
 	}
 	return NULL;
-unsupported:
+failed:
 	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS || errno == EOPNOTSUPP) {
 		s->streaming = 0; /* a pipe, a file system without it: the final sync does it all */
 		return NULL;
 	}
 	return kd_err_errno("writing %s back to disk at offset %#llx", s->name,
-			    (unsigned long long)s->dropped);
+			    (unsigned long long)at);
 }
 
 kd_err *kd_sink_write(struct kd_sink *s, uint64_t offset, const void *buf, size_t len)
