@@ -1,9 +1,12 @@
 /* The file sink's write-behind: a streamed tail reaches the disk as it grows and leaves the
  * page cache, what was written reads back intact, and writes before the tail (headers,
  * descriptors) are left alone. */
+#define _GNU_SOURCE /* sync_file_range */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -15,6 +18,19 @@
 #define TAIL_AT 12288u        /* after three pages of "headers" */
 #define CHUNKS 64             /* 64 MiB of tail, written 1 MiB (+ an odd byte count) at a time */
 #define TMPFS_MAGIC 0x01021994
+
+/* This binary's sync_file_range: the real system call, unless a test makes the calls that
+ * wait for the disk (or all calls) fail with fail_errno. */
+static int fail_errno, fail_all;
+
+int sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+	if (fail_errno && (fail_all || (flags & SYNC_FILE_RANGE_WAIT_AFTER))) {
+		errno = fail_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_sync_file_range, fd, off, n, flags);
+}
 
 static uint8_t byte_at(uint64_t off) { return (uint8_t)(off * 2654435761u >> 13); }
 
@@ -140,5 +156,47 @@ static void streaming_on_a_pipe_is_harmless(void)
 	close(p[1]);
 }
 
+/* A disk that fails under write-back (EIO) fails the write that waited for it, naming the
+ * offset; a file system without sync_file_range (EINVAL) just gets no write-behind. */
+static void write_back_errors(void)
+{
+	static uint8_t buf[MB];
+	memset(buf, 0x77, sizeof(buf));
+	for (int mode = 0; mode < 2; mode++) {
+		char path[256];
+		int fd = open_scratch(path, sizeof(path));
+		CHECK(fd >= 0);
+		struct kd_sink *s = NULL;
+		CHECK_OK(kd_sink_file(fd, path, &s));
+		if (!s)
+			return;
+		kd_sink_streaming(s, 0);
+		fail_errno = mode == 0 ? EIO : EINVAL;
+		fail_all = mode == 1;
+		kd_err *e = NULL;
+		unsigned i = 0;
+		for (; i < 64 && !e; i++)
+			e = kd_sink_write(s, (uint64_t)i * MB, buf, MB);
+		if (mode == 0) {
+			char msg[512] = "";
+			if (e)
+				kd_err_format(e, msg, sizeof(msg));
+			CHECK(e != NULL);
+			CHECK(kd_err_errnum(e) == EIO);
+			CHECK(strstr(msg, "back to disk at offset 0:") != NULL);
+			CHECK_U64(i, 24); /* the first wait: three 8 MiB windows written */
+		} else {
+			CHECK(e == NULL);
+			CHECK_U64(i, 64);
+			CHECK_OK(kd_sink_sync(s));
+		}
+		kd_err_free(e);
+		fail_errno = fail_all = 0;
+		kd_sink_free(s);
+		close(fd);
+		unlink(path);
+	}
+}
+
 TEST_MAIN(T(streamed_tail_goes_to_disk), T(unstreamed_file_stays_cached),
-	  T(streaming_on_a_pipe_is_harmless))
+	  T(streaming_on_a_pipe_is_harmless), T(write_back_errors))
