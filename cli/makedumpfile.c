@@ -245,6 +245,12 @@ int kd_makedumpfile_main(int argc, char **argv)
 		kd_warn("%s is marked incomplete: the pages its writer never wrote stay out", vmcore);
 	o.progress = (msglevel & ML_PROGRESS) != 0;
 	o.elf = elf;
+	/* more workers than CPUs only cost memory (two page batches each) */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus > 0 && o.threads > (unsigned)cpus) {
+		kd_info("--num-threads %u: %ld CPUs online, using %ld", o.threads, cpus, cpus);
+		o.threads = (unsigned)cpus;
+	}
 
 	int fd = 1;
 	if (!flat && !o.dry_run && (e = open_output(dumpfile, force, &fd))) {

@@ -37,7 +37,7 @@ struct kd_collect_opts {
 	unsigned dump_level;    /* 0..31 */
 	enum kd_codec codec;    /* KD_CODEC_NONE: pages stored raw */
 	int elf;                /* write an ELF dump (-E): no compression; zero pages left out */
-	unsigned threads;       /* 0 or 1: one thread; N: N compressors + reader + writer */
+	unsigned threads;       /* 0 or 1: one thread; N: N workers, this thread among them */
 	int dry_run;            /* classify and compress, write nothing */
 	int progress;           /* draw a progress bar when stderr is a terminal */
 	uint64_t cycle_pfns;    /* 0: the default; rounded up to the classifier's alignment */

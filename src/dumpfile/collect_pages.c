@@ -299,6 +299,14 @@ static void fail(struct pipe *p, kd_err *e)
 	pthread_mutex_unlock(&p->lock);
 }
 
+static int stopped(struct pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
 /* Claim and fill the next batch; NULL when there is none left or the run stopped. */
 static struct batch *claim(struct pipe *p)
 {
@@ -409,13 +417,16 @@ static kd_err *run_pipeline(struct kd_collector *c, unsigned threads)
 	unsigned started = 0;
 	if (e)
 		fail(&p, e);
-	while (!p.stop && started < threads - 1) {
-		if (pthread_create(&tid[started], NULL, worker, &p))
-			fail(&p, kd_err_new(EAGAIN, "starting compressor thread %u", started + 1));
-		else
-			started++;
+	while (!stopped(&p) && started < threads - 1) {
+		int err = pthread_create(&tid[started], NULL, worker, &p);
+		if (err) { /* fewer workers write the same file */
+			kd_warn("--num-threads %u: thread %u did not start (%s); going on with %u",
+				threads, started + 2, strerror(err), started + 1);
+			break;
+		}
+		started++;
 	}
-	if (!p.stop)
+	if (!stopped(&p))
 		worker(&p);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);

@@ -127,8 +127,11 @@ static kd_err *write_behind(struct kd_sink *s)
 	}
 	return NULL;
 failed:
-	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS || errno == EOPNOTSUPP) {
-		s->streaming = 0; /* a pipe, a file system without it: the final sync does it all */
+	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS || errno == EOPNOTSUPP ||
+	    errno == ENOMEM) {
+		/* a file system without it, or no memory to start it: the final sync does it all
+		 * (and reports any error the disk has) */
+		s->streaming = 0;
 		return NULL;
 	}
 	return kd_err_errno("writing %s back to disk at offset %#llx", s->name,
