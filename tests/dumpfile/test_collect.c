@@ -1,13 +1,15 @@
 /* The collector on synthetic ELF cores: every kept page reads back identical through the
  * kdump-compressed reader, zero pages become the shared zero page, threads and the bitmap
- * store do not change a byte, a failed write leaves the header marked incomplete, and without
+ * store do not change a byte, a failed write or read leaves the header marked incomplete, and without
  * a classifier nothing but zero pages is dropped. (Real kernels: tests/lab/check_collector.py.) */
+#define _GNU_SOURCE /* pread64 */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -208,30 +210,70 @@ static uint32_t status_of(const char *path)
 	return st;
 }
 
-static void failed_write_with(unsigned threads)
+/* This binary's pread64 (what pread is with 64-bit offsets): the real system call, except that
+ * page-sized reads at or past fail_reads_from fail with EIO, as a bad page of /proc/vmcore or
+ * a bad sector under a dump file would. */
+static off64_t fail_reads_from = -1;
+
+ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
+{
+	if (fail_reads_from >= 0 && n >= PS && off >= fail_reads_from) {
+		errno = EIO;
+		return -1;
+	}
+	return syscall(SYS_pread64, fd, buf, n, off);
+}
+
+static uint64_t dumped_pages(const char *core, const struct kd_collect_opts *o)
+{
+	char *out = kd_test_tmpfile("collect");
+	struct kd_collect_stats st = { 0 };
+	CHECK_OK(collect_to(core, out, o, &st));
+	unlink(out);
+	free(out);
+	return st.dumped;
+}
+
+/* A write that fails half way (a file that cannot grow past 64 KiB: EFBIG, like ENOSPC) or a
+ * read that fails half way (EIO): the error comes back naming what failed, the other workers
+ * stop, and the header stays marked incomplete. */
+static void failure_with(unsigned threads, int reading)
 {
 	struct synth s;
 	char *core = make_core(&s);
 	char *out = kd_test_tmpfile("collect");
-	/* a file that cannot grow past 64 KiB: the write fails half way (EFBIG, like ENOSPC) */
-	struct rlimit old, lim = { 64 << 10, 64 << 10 };
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim.rlim_max = old.rlim_max;
-	signal(SIGXFSZ, SIG_IGN);
-	setrlimit(RLIMIT_FSIZE, &lim);
 	struct kd_collect_opts o = { .dump_level = 0, .codec = KD_CODEC_NONE, .cycle_pfns = 1024,
 				     .threads = threads };
-	struct kd_collect_stats st;
+	uint64_t all = dumped_pages(core, &o);
+	struct rlimit old, lim = { 64 << 10, 64 << 10 };
+	getrlimit(RLIMIT_FSIZE, &old);
+	void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+	if (reading) {
+		fail_reads_from = 6 << 20; /* in the first held range, past its first MiBs */
+	} else {
+		lim.rlim_max = old.rlim_max;
+		setrlimit(RLIMIT_FSIZE, &lim);
+	}
+	struct kd_collect_stats st = { 0 };
 	kd_err *e = collect_to(core, out, &o, &st);
 	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, old_sig);
+	fail_reads_from = -1;
 	CHECK(e != NULL);
 	if (e) {
 		char msg[512];
 		kd_err_format(e, msg, sizeof(msg));
-		CHECK(strstr(msg, out) != NULL); /* names the file */
+		if (reading) {
+			CHECK_U64(kd_err_errnum(e), EIO);
+			CHECK(strstr(msg, "reading pages") != NULL);
+		} else {
+			CHECK_U64(kd_err_errnum(e), EFBIG);
+			CHECK(strstr(msg, out) != NULL); /* names the file */
+		}
 		kd_err_free(e);
 	}
 	CHECK((status_of(out) & 0x8) != 0);
+	CHECK(st.dumped < all); /* the workers stopped */
 	unlink(out);
 	free(out);
 	unlink(core);
@@ -239,12 +281,17 @@ static void failed_write_with(unsigned threads)
 	synth_free(&s);
 }
 
-/* one thread, and the pipeline (the writing worker stops the others) */
+/* one thread, and the pipeline (the failing worker stops the others) */
 static void test_failed_write_is_marked_incomplete(void)
 {
-	failed_write_with(1);
-	failed_write_with(2);
-	failed_write_with(3);
+	for (unsigned t = 1; t <= 3; t++)
+		failure_with(t, 0);
+}
+
+static void test_failed_read_is_marked_incomplete(void)
+{
+	for (unsigned t = 1; t <= 3; t++)
+		failure_with(t, 1);
 }
 
 static void test_levels(void)
@@ -345,5 +392,6 @@ static void test_setup(void) { quiet(); CHECK(1); }
 
 TEST_MAIN(T(test_setup), T(test_levels), T(test_roundtrip_each_codec),
 	  T(test_threads_and_store_change_nothing), T(test_dry_run_writes_nothing),
-	  T(test_failed_write_is_marked_incomplete), T(test_elf_output),
+	  T(test_failed_write_is_marked_incomplete), T(test_failed_read_is_marked_incomplete),
+	  T(test_elf_output),
 	  T(test_threads_on_other_inputs_and_outputs))

@@ -22,9 +22,11 @@
 /* This binary's sync_file_range: the real system call, unless a test makes the calls that
  * wait for the disk (or all calls) fail with fail_errno. */
 static int fail_errno, fail_all;
+static unsigned calls;
 
 int sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
 {
+	calls++;
 	if (fail_errno && (fail_all || (flags & SYNC_FILE_RANGE_WAIT_AFTER))) {
 		errno = fail_errno;
 		return -1;
@@ -34,12 +36,24 @@ int sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
 
 static uint8_t byte_at(uint64_t off) { return (uint8_t)(off * 2654435761u >> 13); }
 
-/* A file on a disk-backed file system: the current directory (the build tree) unless that is
- * tmpfs, whose pages never leave memory. */
-static int open_scratch(char *path, size_t size)
+/* A file on a disk-backed file system, where written-back pages can leave the page cache: the
+ * current directory (the build tree), else /var/tmp or /tmp. *disk: whether one was found (on
+ * tmpfs, ramfs or overlayfs pages never leave memory). */
+#define RAMFS_MAGIC 0x858458f6
+#define OVERLAYFS_MAGIC 0x794c7630
+static int open_scratch(char *path, size_t size, int *disk)
 {
-	struct statfs fs;
-	const char *dir = statfs(".", &fs) == 0 && fs.f_type != TMPFS_MAGIC ? "." : "/var/tmp";
+	static const char *const dirs[] = { ".", "/var/tmp", "/tmp" };
+	const char *dir = ".";
+	*disk = 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !*disk; i++) {
+		struct statfs fs;
+		if (statfs(dirs[i], &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
+		    fs.f_type != RAMFS_MAGIC && fs.f_type != OVERLAYFS_MAGIC) {
+			dir = dirs[i];
+			*disk = 1;
+		}
+	}
 	snprintf(path, size, "%s/kd-test-sink-XXXXXX", dir);
 	return mkstemp(path);
 }
@@ -65,7 +79,8 @@ static size_t resident(int fd, uint64_t off, size_t len)
 static void streamed_tail_goes_to_disk(void)
 {
 	char path[256];
-	int fd = open_scratch(path, sizeof(path));
+	int disk;
+	int fd = open_scratch(path, sizeof(path), &disk);
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
@@ -94,7 +109,10 @@ static void streamed_tail_goes_to_disk(void)
 	/* the first half of the tail has been written back and dropped */
 	size_t in_cache = resident(fd, TAIL_AT, 32 * MB);
 	CHECK(in_cache != (size_t)-1);
-	CHECK(in_cache < (32 * MB / 4096) / 4);
+	if (disk)
+		CHECK(in_cache < (32 * MB / 4096) / 4);
+	else
+		fprintf(stderr, "  no disk-backed directory here: page-cache residency not checked\n");
 
 	CHECK_OK(kd_sink_sync(s));
 	CHECK_OK(kd_sink_finish(s));
@@ -122,7 +140,8 @@ static void streamed_tail_goes_to_disk(void)
 static void unstreamed_file_stays_cached(void)
 {
 	char path[256];
-	int fd = open_scratch(path, sizeof(path));
+	int disk;
+	int fd = open_scratch(path, sizeof(path), &disk);
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
@@ -138,7 +157,7 @@ static void unstreamed_file_stays_cached(void)
 	unlink(path);
 }
 
-/* A pipe cannot be written back: streaming is dropped quietly, the flattened sink ignores it. */
+/* The flattened sink (a pipe, ssh) ignores kd_sink_streaming: its records go out as they are. */
 static void streaming_on_a_pipe_is_harmless(void)
 {
 	int p[2];
@@ -164,7 +183,8 @@ static void write_back_errors(void)
 	memset(buf, 0x77, sizeof(buf));
 	for (int mode = 0; mode < 2; mode++) {
 		char path[256];
-		int fd = open_scratch(path, sizeof(path));
+		int disk;
+		int fd = open_scratch(path, sizeof(path), &disk);
 		CHECK(fd >= 0);
 		struct kd_sink *s = NULL;
 		CHECK_OK(kd_sink_file(fd, path, &s));
@@ -173,6 +193,7 @@ static void write_back_errors(void)
 		kd_sink_streaming(s, 0);
 		fail_errno = mode == 0 ? EIO : EINVAL;
 		fail_all = mode == 1;
+		calls = 0;
 		kd_err *e = NULL;
 		unsigned i = 0;
 		for (; i < 64 && !e; i++)
@@ -188,6 +209,7 @@ static void write_back_errors(void)
 		} else {
 			CHECK(e == NULL);
 			CHECK_U64(i, 64);
+			CHECK_U64(calls, 1); /* refused once, never asked again */
 			CHECK_OK(kd_sink_sync(s));
 		}
 		kd_err_free(e);
