@@ -329,6 +329,7 @@ class Scenario:
     crashkernel: str = CRASHKERNEL  # "": boot the first kernel without crashkernel=
     extra_append: str = ""          # more first-kernel parameters (e.g. lockdown=integrity)
     disk_files: dict = field(default_factory=dict)  # name on the lab disk -> file on the host
+    trigger_cpu: str = ""           # sysrq: crash on this CPU (the capture kernel boots there)
 
     def mem_mb(self):
         m = re.fullmatch(r"(\d+)([MG])", self.mem)
@@ -443,6 +444,7 @@ def run(sc, workdir=None, keep_disk=False):
         "LAB_CAPTURE": sc.capture,
         "LAB_MODE": sc.mode,
         "LAB_SCRIPT": sc.script,
+        "LAB_TRIGGER_CPU": sc.trigger_cpu,
     }
     initrd = os.path.join(workdir, "initrd.img")
     with open(initrd, "wb") as f:

@@ -96,7 +96,12 @@ sync
 echo "KDLAB: crashing via $LAB_TRIGGER"
 sleep 0.5 # let the console drain, so the log reads in order
 case "$LAB_TRIGGER" in
-  sysrq) echo c > /proc/sysrq-trigger ;;
+  sysrq)
+    if [ -n "$LAB_TRIGGER_CPU" ]; then
+      taskset -c "$LAB_TRIGGER_CPU" sh -c 'echo c > /proc/sysrq-trigger'
+    else
+      echo c > /proc/sysrq-trigger
+    fi ;;
   panic|oops|bug) insmod /lib/modules/crashmod.ko action="$LAB_TRIGGER" ;;
   nmi) echo "KDLAB: waiting for NMI"; while :; do sleep 1; done ;;
   *) die "unknown trigger $LAB_TRIGGER" ;;
