@@ -219,6 +219,9 @@ kd_err *kd_dump_open(const char *path, struct kd_dump **out)
 		 * the page cache is cheaper to pread than to map and unmap */
 		struct statfs sf;
 		d->prefer_mmap = fstatfs(d->fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+		/* a dump on disk is read front to back: a larger read-ahead */
+		if (S_ISREG(st.st_mode) && !d->prefer_mmap)
+			posix_fadvise(d->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		got = pread(d->fd, head, sizeof(head), 0);
 		if (got < 0)
 			e = kd_err_errno("reading %s", path);
