@@ -106,15 +106,8 @@ def main():
     text = "\n".join(lines)
     print(text)
     if a.write:
-        doc = open(a.write).read()
-        begin, end = "<!-- codecs:begin -->", "<!-- codecs:end -->"
-        block = (f"{begin}\nMeasured {time.strftime('%Y-%m-%d')} on {collector.machine()}.\n\n"
-                 f"{text}\n{end}")
-        if begin in doc and end in doc:
-            doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
-        else:
-            doc += "\n" + block + "\n"
-        open(a.write, "w").write(doc)
+        collector.write_block(a.write, "codecs", f"Measured {time.strftime('%Y-%m-%d')} on "
+                              f"{collector.machine()}.\n\n{text}")
 
 
 if __name__ == "__main__":

@@ -153,6 +153,20 @@ def ceiling(vmcore, runs, tmp):
     return statistics.median(got)
 
 
+def write_block(path, name, body):
+    """Replace what stands between <!-- NAME:begin --> and <!-- NAME:end --> in a markdown
+    file with body (appended, with the markers, if they are not there yet)."""
+    doc = open(path).read() if os.path.exists(path) else ""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n{body}\n{end}"
+    if begin in doc and end in doc:
+        doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
+    else:
+        doc += "\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(doc)
+
+
 def machine():
     cpu = "?"
     try:
@@ -211,16 +225,9 @@ def main():
     text = "\n".join(lines)
     print(text)
     if a.write:
-        doc = open(a.write).read() if os.path.exists(a.write) else ""
-        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-        block = (f"{begin}\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}; "
-                 f"{a.runs} rounds; medians, ratios taken within each round; the input read "
-                 f"through before each run.\n\n{text}\n{end}")
-        if begin in doc and end in doc:
-            doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
-        else:
-            doc += "\n" + block + "\n"
-        open(a.write, "w").write(doc)
+        write_block(a.write, "bench", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; "
+                    f"{a.runs} rounds; medians, ratios taken within each round; the input "
+                    f"read through before each run.\n\n{text}")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,18 @@ static int open_scratch(char *path, size_t size, int *disk)
 	return mkstemp(path);
 }
 
+/* A file sink on a new scratch file (checked); NULL if either fails. */
+static struct kd_sink *scratch_sink(char *path, size_t size, int *disk, int *fd)
+{
+	*fd = open_scratch(path, size, disk);
+	CHECK(*fd >= 0);
+	if (*fd < 0)
+		return NULL;
+	struct kd_sink *s = NULL;
+	CHECK_OK(kd_sink_file(*fd, path, &s));
+	return s;
+}
+
 /* pages of [off, off+len) in the page cache */
 static size_t resident(int fd, uint64_t off, size_t len)
 {
@@ -79,13 +91,8 @@ static size_t resident(int fd, uint64_t off, size_t len)
 static void streamed_tail_goes_to_disk(void)
 {
 	char path[256];
-	int disk;
-	int fd = open_scratch(path, sizeof(path), &disk);
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
-	struct kd_sink *s = NULL;
-	CHECK_OK(kd_sink_file(fd, path, &s));
+	int disk, fd;
+	struct kd_sink *s = scratch_sink(path, sizeof(path), &disk, &fd);
 	if (!s)
 		return;
 	uint8_t hdr[TAIL_AT];
@@ -140,13 +147,8 @@ static void streamed_tail_goes_to_disk(void)
 static void unstreamed_file_stays_cached(void)
 {
 	char path[256];
-	int disk;
-	int fd = open_scratch(path, sizeof(path), &disk);
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
-	struct kd_sink *s = NULL;
-	CHECK_OK(kd_sink_file(fd, path, &s));
+	int disk, fd;
+	struct kd_sink *s = scratch_sink(path, sizeof(path), &disk, &fd);
 	static uint8_t buf[MB];
 	memset(buf, 0x5a, sizeof(buf));
 	for (unsigned i = 0; s && i < 32; i++)
@@ -183,11 +185,8 @@ static void write_back_errors(void)
 	memset(buf, 0x77, sizeof(buf));
 	for (int mode = 0; mode < 2; mode++) {
 		char path[256];
-		int disk;
-		int fd = open_scratch(path, sizeof(path), &disk);
-		CHECK(fd >= 0);
-		struct kd_sink *s = NULL;
-		CHECK_OK(kd_sink_file(fd, path, &s));
+		int disk, fd;
+		struct kd_sink *s = scratch_sink(path, sizeof(path), &disk, &fd);
 		if (!s)
 			return;
 		kd_sink_streaming(s, 0);
