@@ -77,6 +77,18 @@ static void batch_free(struct batch *b)
 	free(b->packed);
 }
 
+/* Read b's pages [first, end), consecutive pfns, into its buffer and point src[] at them. */
+static kd_err *read_run(struct kd_collector *c, struct batch *b, unsigned first, unsigned end)
+{
+	kd_err *e = kd_dump_read_pages(c->in, b->pfn[first], end - first,
+				       b->data + (size_t)first * c->ps);
+	if (e)
+		return kd_err_wrap(e, "reading pages for the dump");
+	for (unsigned k = first; k < end; k++)
+		b->src[k] = b->data + (size_t)k * c->ps;
+	return NULL;
+}
+
 /* Fill b with the next pages (reader side). Sets b->last at the end of the pfn space. Pages
  * come from a mapping of the input where it allows one (`map`), without a copy; a mapped run
  * ends the batch, since the next map may move the window and a batch owns one mapping. */
@@ -135,12 +147,9 @@ static kd_err *fill(struct kd_collector *c, struct gen *g, struct batch *b, int 
 				b->src[k] = m + (size_t)(k - first) * c->ps;
 			break;
 		}
-		kd_err *e = kd_dump_read_pages(c->in, run, b->n - first,
-					       b->data + (size_t)first * c->ps);
+		kd_err *e = read_run(c, b, first, b->n);
 		if (e)
-			return kd_err_wrap(e, "reading pages for the dump");
-		for (unsigned k = first; k < b->n; k++)
-			b->src[k] = b->data + (size_t)k * c->ps;
+			return e;
 	}
 	g->pos = p;
 	if (p >= c->cend && g->cycle >= c->ncycles)
@@ -157,12 +166,9 @@ static kd_err *load(struct kd_collector *c, struct batch *b)
 		while (k + 1 < b->n && b->pfn[k + 1] == b->pfn[k] + 1)
 			k++;
 		k++;
-		kd_err *e = kd_dump_read_pages(c->in, b->pfn[first], k - first,
-					       b->data + (size_t)first * c->ps);
+		kd_err *e = read_run(c, b, first, k);
 		if (e)
-			return kd_err_wrap(e, "reading pages for the dump");
-		for (unsigned j = first; j < k; j++)
-			b->src[j] = b->data + (size_t)j * c->ps;
+			return e;
 	}
 	b->loaded = 1;
 	return NULL;
