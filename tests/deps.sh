@@ -3,7 +3,7 @@
 #   tests/deps.sh          build + unit tests + sanitizers + lab
 #   tests/deps.sh build    only what building needs
 set -euo pipefail
-build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev libdeflate-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev
+build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev libdeflate-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev libblkid-dev
             file)
 test_pkgs=(clang libclang-rt-14-dev
           qemu-system-x86 ovmf busybox-static kexec-tools e2fsprogs make bc xz-utils zstd python3 libelf1
