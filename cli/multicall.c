@@ -17,6 +17,8 @@ const struct kd_applet kd_applets[] = {
 	{ "vmcore-dmesg", "print the dead kernel's log from a dump", kd_vmcore_dmesg_main },
 	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },
 	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", NULL },
+	{ "kdump-config", "the kdump service with Debian kdump-tools' verbs", NULL },
+	{ "init", "the capture kernel's PID 1 (in the kdump initramfs)", NULL },
 };
 const unsigned kd_applet_count = sizeof(kd_applets) / sizeof(kd_applets[0]);
 
