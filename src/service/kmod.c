@@ -1,0 +1,898 @@
+#define _GNU_SOURCE
+#include "service/kmod.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "kexec/decompress.h"
+
+#define KMOD_MAX_BYTES (256ULL << 20)  /* the largest .ko accepted, decompressed */
+#define MAX_DEPTH 512                   /* dependency chains, nested block devices */
+
+static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+
+void kd_kmod_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* Append a copy of s[0..len) to a NULL-ended vector of *n entries. */
+static kd_err *strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+	if (!nv)
+		return kd_err_new(ENOMEM, "a list of %zu names", *n + 1);
+	*v = nv;
+	if (!(nv[*n] = strndup(s, len))) {
+		nv[*n] = NULL;
+		return kd_err_new(ENOMEM, "a list of %zu names", *n + 1);
+	}
+	nv[++*n] = NULL;
+	return NULL;
+}
+
+static int strv_has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+static void normalize(char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			*s = '_';
+}
+
+/* Length of the module suffix `path` ends with, 0 if none. */
+static size_t module_suffix(const char *path, size_t len)
+{
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (len > sl && !memcmp(path + len - sl, suffixes[i], sl))
+			return sl;
+	}
+	return 0;
+}
+
+/* The module name of a path s[0..len) (NULL if it is not a module path). */
+static char *name_of(const char *s, size_t len)
+{
+	size_t sl = module_suffix(s, len);
+	if (!sl)
+		return NULL;
+	const char *b = s;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '/')
+			b = s + i + 1;
+	size_t nl = (size_t)(s + len - sl - b);
+	if (!nl)
+		return NULL;
+	char *name = strndup(b, nl);
+	if (name)
+		normalize(name);
+	return name;
+}
+
+char *kd_kmod_name(const char *path_or_name)
+{
+	size_t len = strlen(path_or_name);
+	if (module_suffix(path_or_name, len))
+		return name_of(path_or_name, len);
+	const char *b = strrchr(path_or_name, '/');
+	char *name = strdup(b ? b + 1 : path_or_name);
+	if (name)
+		normalize(name);
+	return name;
+}
+
+static void mod_free(struct kd_kmod *m)
+{
+	free(m->name);
+	free(m->path);
+	kd_kmod_strv_free(m->deps);
+	kd_kmod_strv_free(m->softpre);
+}
+
+void kd_kmod_index_free(struct kd_kmod_index *ix)
+{
+	if (!ix)
+		return;
+	for (size_t i = 0; i < ix->n; i++)
+		mod_free(&ix->mods[i]);
+	free(ix->mods);
+	kd_kmod_strv_free(ix->builtin);
+	free(ix->moddir);
+	free(ix);
+}
+
+static kd_err *mods_push(struct kd_kmod_index *ix, size_t *cap, struct kd_kmod m)
+{
+	if (ix->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		struct kd_kmod *nm = realloc(ix->mods, c * sizeof(*nm));
+		if (!nm) {
+			mod_free(&m);
+			return kd_err_new(ENOMEM, "an index of %zu modules", c);
+		}
+		ix->mods = nm;
+		*cap = c;
+	}
+	m.seq = ix->n;
+	ix->mods[ix->n++] = m;
+	return NULL;
+}
+
+/* Sort by name, keeping the first copy of each name (by seq). */
+static int by_name_then_seq(const void *a, const void *b)
+{
+	const struct kd_kmod *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sort_unique(struct kd_kmod_index *ix)
+{
+	qsort(ix->mods, ix->n, sizeof(*ix->mods), by_name_then_seq);
+	size_t w = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		if (w && !strcmp(ix->mods[w - 1].name, ix->mods[i].name)) {
+			mod_free(&ix->mods[i]);
+			continue;
+		}
+		ix->mods[w++] = ix->mods[i];
+	}
+	ix->n = w;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+kd_err *kd_kmod_index_parse(const char *text, size_t len, const char *where,
+			    struct kd_kmod_index **out)
+{
+	struct kd_kmod_index *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return kd_err_new(ENOMEM, "%s", where);
+	if (len > (size_t)INT_MAX / 2) {
+		free(ix);
+		return kd_err_new(EFBIG, "%s: %zu bytes, too large for a modules.dep", where, len);
+	}
+	size_t cap = 0, lineno = 0;
+	kd_err *e = NULL;
+	for (size_t off = 0; off < len && !e;) {
+		const char *line = text + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		lineno++;
+		size_t i = 0;
+		while (i < ll && is_space(line[i]))
+			i++;
+		if (i == ll || line[i] == '#')
+			continue;
+		const char *colon = memchr(line, ':', ll);
+		if (!colon) {
+			e = kd_err_new(EINVAL, "%s:%zu: no ':' after the module's path", where, lineno);
+			break;
+		}
+		size_t pe = (size_t)(colon - line);
+		while (pe > i && is_space(line[pe - 1]))
+			pe--;
+		struct kd_kmod m = { .name = name_of(line + i, pe - i), .deps_known = 1 };
+		if (!m.name || memchr(line + i, ' ', pe - i) || memchr(line + i, '\t', pe - i)) {
+			free(m.name);
+			e = kd_err_new(EINVAL, "%s:%zu: \"%.*s\" is not a module path (*.ko, *.ko.xz, "
+				       "*.ko.zst, *.ko.gz)", where, lineno, (int)(pe - i), line + i);
+			break;
+		}
+		m.path = strndup(line + i, pe - i);
+		for (size_t j = (size_t)(colon - line) + 1; j < ll && !e && m.path;) {
+			while (j < ll && is_space(line[j]))
+				j++;
+			size_t s = j;
+			while (j < ll && !is_space(line[j]))
+				j++;
+			if (s == j)
+				break;
+			char *dn = name_of(line + s, j - s);
+			if (!dn)
+				e = kd_err_new(EINVAL, "%s:%zu: dependency \"%.*s\" of %s is not a module "
+					       "path", where, lineno, (int)(j - s), line + s, m.name);
+			else if (!strcmp(dn, m.name))
+				e = kd_err_new(EINVAL, "%s:%zu: %s depends on itself", where, lineno,
+					       m.name);
+			else if (!strv_has(m.deps, m.ndeps, dn))
+				e = strv_add(&m.deps, &m.ndeps, dn, strlen(dn));
+			free(dn);
+		}
+		if (!m.path && !e)
+			e = kd_err_new(ENOMEM, "%s:%zu", where, lineno);
+		if (e)
+			mod_free(&m);
+		else
+			e = mods_push(ix, &cap, m);
+	}
+	if (e) {
+		kd_kmod_index_free(ix);
+		return e;
+	}
+	sort_unique(ix);
+	*out = ix;
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+kd_err *kd_kmod_index_parse_builtin(struct kd_kmod_index *ix, const char *text, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		const char *line = text + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		while (ll && is_space(line[ll - 1]))
+			ll--;
+		char *name = name_of(line, ll);
+		if (!name)
+			continue;   /* blank lines; modules.builtin holds nothing else */
+		kd_err *e = NULL;
+		if (!strv_has(ix->builtin, ix->nbuiltin, name))
+			e = strv_add(&ix->builtin, &ix->nbuiltin, name, strlen(name));
+		free(name);
+		if (e)
+			return e;
+	}
+	if (ix->nbuiltin)
+		qsort(ix->builtin, ix->nbuiltin, sizeof(char *), cmp_str);
+	return NULL;
+}
+
+static kd_err *slurp(const char *path, char **buf, size_t *len, int *missing)
+{
+	*missing = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			*missing = 1;
+			return NULL;
+		}
+		return kd_err_errno("opening %s", path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > KMOD_MAX_BYTES) {
+		kd_err *e = kd_err_new(errno ? errno : EFBIG, "%s: cannot size it or larger "
+				       "than %llu MiB", path, KMOD_MAX_BYTES >> 20);
+		close(fd);
+		return e;
+	}
+	char *b = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (b && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	kd_err *e = NULL;
+	if (!b)
+		e = kd_err_new(ENOMEM, "reading %s", path);
+	else if (got != (size_t)st.st_size)
+		e = kd_err_new(errno ? errno : EIO, "reading %s: %zu of %lld bytes", path, got,
+			       (long long)st.st_size);
+	close(fd);
+	if (e) {
+		free(b);
+		return e;
+	}
+	b[got] = 0;
+	*buf = b;
+	*len = got;
+	return NULL;
+}
+
+/* modules.softdep: "softdep <mod> pre: a b post: c" -> the pre: names of <mod>. */
+static kd_err *parse_softdep(struct kd_kmod_index *ix, const char *text, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		const char *line = text + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		char buf[1024];
+		if (ll >= sizeof(buf))
+			continue;
+		memcpy(buf, line, ll);
+		buf[ll] = 0;
+		char *save = NULL, *w = strtok_r(buf, " \t\r", &save);
+		if (!w || strcmp(w, "softdep"))
+			continue;
+		char *mod = strtok_r(NULL, " \t\r", &save);
+		if (!mod)
+			continue;
+		normalize(mod);
+		struct kd_kmod *m = (struct kd_kmod *)kd_kmod_find(ix, mod);
+		int pre = 0;
+		while (m && (w = strtok_r(NULL, " \t\r", &save))) {
+			if (!strcmp(w, "pre:") || !strcmp(w, "post:")) {
+				pre = w[1] == 'r';
+				continue;
+			}
+			normalize(w);
+			if (pre && strcmp(w, m->name) && !strv_has(m->softpre, m->nsoftpre, w)) {
+				kd_err *e = strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
+				if (e)
+					return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A tree depmod never ran on: every module file under it, relative paths. */
+static kd_err *scan(struct kd_kmod_index *ix, size_t *cap, const char *root, const char *rel,
+		    int depth)
+{
+	if (depth > 16)
+		return NULL;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(dir);
+	if (!d)
+		return kd_err_errno("scanning the module tree: %s", dir);
+	kd_err *e = NULL;
+	struct dirent *de;
+	while (!e && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char sub[PATH_MAX];
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", de->d_name) >=
+		    sizeof(sub))
+			continue;
+		struct stat st;
+		char full[PATH_MAX + 1];
+		snprintf(full, sizeof(full), "%s/%s", root, sub);
+		if (lstat(full, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			e = scan(ix, cap, root, sub, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			char *name = name_of(sub, strlen(sub));
+			if (!name)
+				continue;
+			struct kd_kmod m = { .name = name, .path = strdup(sub), .deps_known = 0 };
+			if (!m.path) {
+				free(name);
+				e = kd_err_new(ENOMEM, "scanning %s", dir);
+			} else {
+				e = mods_push(ix, cap, m);
+			}
+		}
+	}
+	closedir(d);
+	return e;
+}
+
+/* updates/ and extra/ override the distribution's modules (depmod's default search order) */
+static int prio(const char *path)
+{
+	return !strncmp(path, "updates/", 8) ? 0 : !strncmp(path, "extra/", 6) ? 1 : 2;
+}
+
+static int by_prio_path(const void *a, const void *b)
+{
+	const struct kd_kmod *x = a, *y = b;
+	int px = prio(x->path), py = prio(y->path);
+	if (px != py)
+		return px < py ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+kd_err *kd_kmod_index_load(const char *moddir, struct kd_kmod_index **out)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	int missing;
+	struct kd_kmod_index *ix = NULL;
+	snprintf(path, sizeof(path), "%s/modules.dep", moddir);
+	kd_err *e = slurp(path, &text, &len, &missing);
+	if (e)
+		return e;
+	if (!missing) {
+		e = kd_kmod_index_parse(text, len, path, &ix);
+		free(text);
+		if (e)
+			return e;
+	} else {
+		struct stat st;
+		if (stat(moddir, &st) < 0)
+			return kd_err_errno("the module tree %s (is the kernel's modules package "
+					    "installed?)", moddir);
+		kd_debug("%s: no modules.dep (depmod not run): scanning the tree", moddir);
+		if (!(ix = calloc(1, sizeof(*ix))))
+			return kd_err_new(ENOMEM, "%s", moddir);
+		ix->scanned = 1;
+		size_t cap = 0;
+		if ((e = scan(ix, &cap, moddir, "", 0))) {
+			kd_kmod_index_free(ix);
+			return e;
+		}
+		qsort(ix->mods, ix->n, sizeof(*ix->mods), by_prio_path);
+		for (size_t i = 0; i < ix->n; i++)
+			ix->mods[i].seq = i;
+		sort_unique(ix);
+	}
+	if (!(ix->moddir = strdup(moddir))) {
+		kd_kmod_index_free(ix);
+		return kd_err_new(ENOMEM, "%s", moddir);
+	}
+	snprintf(path, sizeof(path), "%s/modules.builtin", moddir);
+	if (!(e = slurp(path, &text, &len, &missing)) && !missing) {
+		e = kd_kmod_index_parse_builtin(ix, text, len);
+		free(text);
+	}
+	snprintf(path, sizeof(path), "%s/modules.softdep", moddir);
+	if (!e && !(e = slurp(path, &text, &len, &missing)) && !missing) {
+		e = parse_softdep(ix, text, len);
+		free(text);
+	}
+	if (e) {
+		kd_kmod_index_free(ix);
+		return e;
+	}
+	*out = ix;
+	return NULL;
+}
+
+static struct kd_kmod *find(const struct kd_kmod_index *ix, const char *name)
+{
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, ix->mods[mid].name);
+		if (!c)
+			return &ix->mods[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct kd_kmod *kd_kmod_find(const struct kd_kmod_index *ix, const char *name)
+{
+	char *n = kd_kmod_name(name);
+	struct kd_kmod *m = n ? find(ix, n) : NULL;
+	free(n);
+	return m;
+}
+
+int kd_kmod_is_builtin(const struct kd_kmod_index *ix, const char *name)
+{
+	char *n = kd_kmod_name(name);
+	int r = n && ix->nbuiltin &&
+		bsearch(&n, ix->builtin, ix->nbuiltin, sizeof(char *), cmp_str) != NULL;
+	free(n);
+	return r;
+}
+
+void kd_kmod_list_free(struct kd_kmod_list *l)
+{
+	kd_kmod_strv_free(l->names);
+	kd_kmod_strv_free(l->paths);
+	kd_kmod_strv_free(l->builtin);
+	memset(l, 0, sizeof(*l));
+}
+
+static kd_err *full_path(const struct kd_kmod_index *ix, const struct kd_kmod *m, char **out)
+{
+	if (m->path[0] == '/' || !ix->moddir)
+		*out = strdup(m->path);
+	else if (asprintf(out, "%s/%s", ix->moddir, m->path) < 0)
+		*out = NULL;
+	return *out ? NULL : kd_err_new(ENOMEM, "path of %s", m->name);
+}
+
+/* `softdep=pre: a b post: c` values -> the pre: names. */
+static kd_err *add_softpre(struct kd_kmod *m, const char *val)
+{
+	char *buf = strdup(val), *save = NULL;
+	if (!buf)
+		return kd_err_new(ENOMEM, "softdep of %s", m->name);
+	int pre = 0;
+	kd_err *e = NULL;
+	for (char *w = strtok_r(buf, " \t", &save); w && !e; w = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(w, "pre:") || !strcmp(w, "post:")) {
+			pre = w[1] == 'r';
+			continue;
+		}
+		normalize(w);
+		if (pre && strcmp(w, m->name) && !strv_has(m->softpre, m->nsoftpre, w))
+			e = strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
+	}
+	free(buf);
+	return e;
+}
+
+/* A scanned tree: the module's own .modinfo says what it needs. */
+static kd_err *read_deps(struct kd_kmod_index *ix, struct kd_kmod *m)
+{
+	char *path;
+	kd_err *e = full_path(ix, m, &path);
+	if (e)
+		return e;
+	uint8_t *ko = NULL;
+	size_t len = 0;
+	char **dep = NULL, **soft = NULL;
+	size_t nd = 0, ns = 0;
+	if (!(e = kd_kmod_read(path, &ko, &len)) &&
+	    !(e = kd_kmod_modinfo(ko, len, "depends", &dep, &nd)) &&
+	    !(e = kd_kmod_modinfo(ko, len, "softdep", &soft, &ns))) {
+		for (size_t i = 0; i < nd && !e; i++) {
+			for (char *s = dep[i], *c; *s && !e; s = *c ? c + 1 : c) {
+				c = strchrnul(s, ',');
+				char *n = strndup(s, (size_t)(c - s));
+				if (!n) {
+					e = kd_err_new(ENOMEM, "dependencies of %s", m->name);
+					break;
+				}
+				normalize(n);
+				if (*n && strcmp(n, m->name) && !strv_has(m->deps, m->ndeps, n))
+					e = strv_add(&m->deps, &m->ndeps, n, strlen(n));
+				free(n);
+			}
+		}
+		for (size_t i = 0; i < ns && !e; i++)
+			e = add_softpre(m, soft[i]);
+	}
+	if (e)
+		e = kd_err_wrap(e, "the dependencies of %s (%s)", m->name, path);
+	else
+		m->deps_known = 1;
+	kd_kmod_strv_free(dep);
+	kd_kmod_strv_free(soft);
+	free(ko);
+	free(path);
+	return e;
+}
+
+struct walk {
+	struct kd_kmod_index *ix;
+	unsigned char *state;   /* per module: 0 new, 1 on the path, 2 listed */
+	struct kd_kmod_list *out;
+	size_t nnames;          /* out->n counts both vectors */
+};
+
+static kd_err *visit(struct walk *w, const char *name, const char *needed_by, int depth)
+{
+	struct kd_kmod_index *ix = w->ix;
+	if (kd_kmod_is_builtin(ix, name)) {
+		if (strv_has(w->out->builtin, w->out->nbuiltin, name))
+			return NULL;
+		return strv_add(&w->out->builtin, &w->out->nbuiltin, name, strlen(name));
+	}
+	struct kd_kmod *m = find(ix, name);
+	if (!m) {
+		const char *where = ix->moddir ? ix->moddir : "the module index";
+		if (needed_by)
+			return kd_err_new(ENOENT, "module %s, needed by %s, is neither in %s nor "
+					  "built in", name, needed_by, where);
+		return kd_err_new(ENOENT, "module %s is neither in %s nor built in (a typo in "
+				  "extra_modules, or the wrong kernel release?)", name, where);
+	}
+	size_t i = (size_t)(m - ix->mods);
+	if (w->state[i] == 2)
+		return NULL;
+	if (w->state[i] == 1 || depth > MAX_DEPTH)
+		return kd_err_new(ELOOP, "module %s: a dependency cycle (or a chain deeper than %d)",
+				  m->name, MAX_DEPTH);
+	w->state[i] = 1;
+	kd_err *e = m->deps_known ? NULL : read_deps(ix, m);
+	/* soft pre-dependencies that name a module of the tree; others (aliases such as
+	 * "crypto-crc32c") are left to the kernel's own request_module, as modprobe would
+	 * when they are not found */
+	for (size_t j = 0; !e && j < m->nsoftpre; j++)
+		if (find(ix, m->softpre[j]) || kd_kmod_is_builtin(ix, m->softpre[j]))
+			e = visit(w, m->softpre[j], m->name, depth + 1);
+	for (size_t j = 0; !e && j < m->ndeps; j++)
+		e = visit(w, m->deps[j], m->name, depth + 1);
+	if (e)
+		return e;
+	w->state[i] = 2;
+	char *path;
+	if ((e = full_path(ix, m, &path)))
+		return e;
+	size_t n = w->out->n;
+	e = strv_add(&w->out->names, &n, m->name, strlen(m->name));
+	n = w->out->n;
+	if (!e)
+		e = strv_add(&w->out->paths, &n, path, strlen(path));
+	free(path);
+	if (!e)
+		w->out->n = n;
+	return e;
+}
+
+kd_err *kd_kmod_resolve(struct kd_kmod_index *ix, const char *const *want, size_t nwant,
+			struct kd_kmod_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct walk w = { .ix = ix, .state = calloc(ix->n + 1, 1), .out = out };
+	if (!w.state)
+		return kd_err_new(ENOMEM, "resolving %zu modules", nwant);
+	kd_err *e = NULL;
+	for (size_t i = 0; i < nwant && !e; i++) {
+		char *n = kd_kmod_name(want[i]);
+		if (!n || !*n)
+			e = kd_err_new(EINVAL, "\"%s\" is not a module name", want[i]);
+		else
+			e = visit(&w, n, NULL, 0);
+		free(n);
+	}
+	free(w.state);
+	/* the two vectors may differ by one entry after a failed add */
+	if (e)
+		kd_kmod_list_free(out);
+	return e;
+}
+
+/* ---- block devices in sysfs ---- */
+
+static int exists(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static kd_err *add_unique(char ***v, size_t *n, const char *s)
+{
+	return strv_has(*v, *n, s) ? NULL : strv_add(v, n, s, strlen(s));
+}
+
+/* The module behind an md array's personality ("raid1" -> raid1, "raid5" -> raid456). */
+static const char *md_level_module(const char *level)
+{
+	if (!strcmp(level, "raid0") || !strcmp(level, "raid1") || !strcmp(level, "raid10"))
+		return level;
+	if (!strcmp(level, "raid4") || !strcmp(level, "raid5") || !strcmp(level, "raid6"))
+		return "raid456";
+	return NULL;
+}
+
+/* One disk (a partition's disk) at its resolved sysfs directory `p`. */
+static kd_err *chain_disk(const char *devices, char *p, char ***v, size_t *n, int depth)
+{
+	if (depth > 16)
+		return kd_err_new(ELOOP, "%s: block devices stacked deeper than 16", p);
+	if (exists(p, "partition")) {
+		char *slash = strrchr(p, '/');
+		if (slash)
+			*slash = 0;
+	}
+	kd_err *e = NULL;
+	/* the disks under device-mapper and md devices, in name order */
+	char sl[PATH_MAX];
+	snprintf(sl, sizeof(sl), "%s/slaves", p);
+	struct dirent **ents = NULL;
+	int ne = scandir(sl, &ents, NULL, alphasort);
+	for (int i = 0; i < ne; i++) {
+		char link[PATH_MAX + 256], real[PATH_MAX];
+		snprintf(link, sizeof(link), "%s/%s", sl, ents[i]->d_name);
+		if (!e && ents[i]->d_name[0] != '.' && realpath(link, real))
+			e = chain_disk(devices, real, v, n, depth + 1);
+		free(ents[i]);
+	}
+	free(ents);
+	if (e)
+		return e;
+	const char *base = strrchr(p, '/');
+	base = base ? base + 1 : p;
+	if (!strncmp(base, "dm-", 3) && (e = add_unique(v, n, "dm_mod")))
+		return e;
+	char lvl[PATH_MAX], level[32] = "";
+	snprintf(lvl, sizeof(lvl), "%s/md/level", p);
+	FILE *f = fopen(lvl, "re");
+	if (f) {
+		if (fgets(level, sizeof(level), f))
+			level[strcspn(level, "\n")] = 0;
+		fclose(f);
+		const char *lm = md_level_module(level);
+		if ((e = add_unique(v, n, "md_mod")) || (lm && (e = add_unique(v, n, lm))))
+			return e;
+	}
+
+	/* the device and every ancestor up to /sys/devices: driver -> module */
+	char dev[PATH_MAX + 16], d[PATH_MAX];
+	snprintf(dev, sizeof(dev), "%s/device", p);
+	if (!realpath(dev, d))
+		return NULL;   /* a virtual device (loop, zram, dm): no hardware driver */
+	char **up = NULL;
+	size_t nup = 0;
+	size_t dl = strlen(devices);
+	while (!e && !strncmp(d, devices, dl) && d[dl] == '/') {
+		char modlink[PATH_MAX + 32], mod[PATH_MAX];
+		snprintf(modlink, sizeof(modlink), "%s/driver/module", d);
+		if (realpath(modlink, mod)) {
+			const char *mb = strrchr(mod, '/');
+			char *name = kd_kmod_name(mb ? mb + 1 : mod);
+			e = name ? add_unique(&up, &nup, name) : kd_err_new(ENOMEM, "%s", mod);
+			free(name);
+		}
+		char *slash = strrchr(d, '/');
+		*slash = 0;
+	}
+	/* bus drivers first: the order they would be loaded in */
+	for (size_t i = nup; !e && i-- > 0;)
+		e = add_unique(v, n, up[i]);
+	kd_kmod_strv_free(up);
+	return e;
+}
+
+kd_err *kd_kmod_block_chain(const char *sysfs_root, const char *dev, char ***names, size_t *n)
+{
+	char link[PATH_MAX], p[PATH_MAX], devices[PATH_MAX];
+	struct stat st;
+	*names = NULL;
+	*n = 0;
+	snprintf(link, sizeof(link), "%s/sys/devices", sysfs_root);
+	if (!realpath(link, devices))
+		return kd_err_errno("%s: is sysfs mounted?", link);
+	if (!*sysfs_root && stat(dev, &st) == 0 && S_ISBLK(st.st_mode)) {
+		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(st.st_rdev),
+			 minor(st.st_rdev));
+	} else {
+		const char *b = strrchr(dev, '/');
+		snprintf(link, sizeof(link), "%s/sys/class/block/%s", sysfs_root, b ? b + 1 : dev);
+	}
+	if (!realpath(link, p))
+		return kd_err_errno("block device %s: %s", dev, link);
+	kd_err *e = chain_disk(devices, p, names, n, 0);
+	if (e) {
+		kd_kmod_strv_free(*names);
+		*names = NULL;
+		*n = 0;
+		return kd_err_wrap(e, "the driver chain of %s", dev);
+	}
+	if (!*names) {
+		*names = calloc(1, sizeof(char *));
+		if (!*names)
+			return kd_err_new(ENOMEM, "%s", dev);
+	}
+	return NULL;
+}
+
+/* ---- module files ---- */
+
+kd_err *kd_kmod_read(const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kd_err_errno("opening module %s", path);
+	uint8_t magic[6];
+	ssize_t r = pread(fd, magic, sizeof(magic), 0);
+	enum kd_compression c = r > 0 ? kd_compression_detect(magic, (size_t)r) : KD_COMP_NONE;
+	int src = fd, mfd = -1;
+	kd_err *e = NULL;
+	if (c != KD_COMP_NONE) {
+		mfd = memfd_create("kdumpkit-module", MFD_CLOEXEC);
+		uint64_t out = 0;
+		if (mfd < 0)
+			e = kd_err_errno("memfd for %s", path);
+		else
+			e = kd_decompress_fd(c, fd, mfd, KMOD_MAX_BYTES, &out);
+		if (e)
+			e = kd_err_wrap(e, "decompressing module %s (%s)", path,
+					kd_compression_name(c));
+		src = mfd;
+	}
+	struct stat st;
+	uint8_t *b = NULL;
+	size_t got = 0;
+	if (!e && fstat(src, &st) < 0)
+		e = kd_err_errno("%s", path);
+	if (!e && (uint64_t)st.st_size > KMOD_MAX_BYTES)
+		e = kd_err_new(EFBIG, "module %s: %lld bytes", path, (long long)st.st_size);
+	if (!e && !(b = malloc((size_t)st.st_size + 1)))
+		e = kd_err_new(ENOMEM, "module %s: %lld bytes", path, (long long)st.st_size);
+	while (!e && got < (size_t)st.st_size) {
+		r = pread(src, b + got, (size_t)st.st_size - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			e = r < 0 ? kd_err_errno("reading module %s", path)
+				  : kd_err_new(EIO, "reading module %s: short", path);
+		else
+			got += (size_t)r;
+	}
+	if (!e && (got < SELFMAG || memcmp(b, ELFMAG, SELFMAG)))
+		e = kd_err_new(EINVAL, "module %s is not an ELF file%s", path,
+			       c == KD_COMP_NONE ? "" : " after decompression");
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	if (e) {
+		free(b);
+		return e;
+	}
+	*buf = b;
+	*len = got;
+	return NULL;
+}
+
+kd_err *kd_kmod_modinfo(const uint8_t *ko, size_t len, const char *key, char ***vals,
+			size_t *n)
+{
+	*vals = NULL;
+	*n = 0;
+	Elf64_Ehdr eh;
+	if (len < sizeof(eh) || memcmp(ko, ELFMAG, SELFMAG))
+		return kd_err_new(EINVAL, "not an ELF file");
+	memcpy(&eh, ko, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr))
+		return kd_err_new(EINVAL, "not a 64-bit little-endian ELF module");
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff ||
+	    eh.e_shstrndx >= eh.e_shnum)
+		return kd_err_new(EINVAL, "section headers outside the file");
+	Elf64_Shdr str;
+	memcpy(&str, ko + eh.e_shoff + (size_t)eh.e_shstrndx * sizeof(Elf64_Shdr), sizeof(str));
+	if (str.sh_offset > len || str.sh_size > len - str.sh_offset)
+		return kd_err_new(EINVAL, "section names outside the file");
+	for (size_t i = 0; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh;
+		memcpy(&sh, ko + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(sh));
+		if (sh.sh_name >= str.sh_size ||
+		    strncmp((const char *)ko + str.sh_offset + sh.sh_name, ".modinfo",
+			    str.sh_size - sh.sh_name) || sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
+			return kd_err_new(EINVAL, ".modinfo outside the file");
+		const char *s = (const char *)ko + sh.sh_offset, *end = s + sh.sh_size;
+		size_t kl = strlen(key);
+		while (s < end) {
+			const char *z = memchr(s, 0, (size_t)(end - s));
+			size_t l = z ? (size_t)(z - s) : (size_t)(end - s);
+			if (l > kl && !memcmp(s, key, kl) && s[kl] == '=') {
+				kd_err *e = strv_add(vals, n, s + kl + 1, l - kl - 1);
+				if (e) {
+					kd_kmod_strv_free(*vals);
+					*vals = NULL;
+					*n = 0;
+					return e;
+				}
+			}
+			s += l + 1;
+		}
+		return NULL;
+	}
+	return kd_err_new(EINVAL, "no .modinfo section");
+}
