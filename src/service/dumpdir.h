@@ -24,16 +24,26 @@ struct kd_dumpdir {
  * already taken gets a ".1", ".2"... suffix rather than mixing two dumps. */
 kd_err *kd_dumpdir_create(const char *base, enum kd_svc_personality p, time_t t,
 			  struct kd_dumpdir *d);
+/* <dir>/<name>, or <dir>/<name>-incomplete. */
+kd_err *kd_dumpdir_path(const struct kd_dumpdir *d, const char *name, int incomplete, char *buf,
+			size_t len);
+/* Create (truncate) <dir>/<name>-incomplete, mode 0600 whatever the umask, for a writer that
+ * streams into it (the collector); kd_dumpdir_commit() when it is complete. */
+kd_err *kd_dumpdir_open_incomplete(const struct kd_dumpdir *d, const char *name, int *fd);
 /* Write name's content to <dir>/<name>-incomplete, fsync, rename to <dir>/<name>, fsync dir. */
 kd_err *kd_dumpdir_write_file(const struct kd_dumpdir *d, const char *name, const void *buf,
 			      size_t len);
 /* Rename <dir>/<name>-incomplete to <dir>/<name> after fsyncing it, then fsync the dir. */
 kd_err *kd_dumpdir_commit(const struct kd_dumpdir *d, const char *name);
-/* Keep the newest `keep` complete dumps under base (0: keep all): remove the oldest first,
- * never `d`'s own directory, never a directory that does not look like ours. */
+/* Keep the newest `keep` complete dumps under base (0: keep all), `d` counted among them:
+ * remove the oldest first, never `d`'s own directory (d may be NULL), never a directory that
+ * does not look like ours (another personality's, a symlink, a name not ours, one holding a
+ * subdirectory) and never an incomplete dump (what a failed capture left is for an operator
+ * to look at). A dump is complete when its vmcore file (vmcore, dump.<stamp>) is there. */
 kd_err *kd_dumpdir_rotate(const char *base, enum kd_svc_personality p, unsigned keep,
 			  const struct kd_dumpdir *d);
-/* The newest dump directory under base ("" when none), and whether its dump is complete. */
+/* The newest dump directory under base ("" when none, also when base does not exist), and
+ * whether its dump is complete. */
 kd_err *kd_dumpdir_last(const char *base, enum kd_svc_personality p, char *dir, size_t len,
 			int *complete);
 
