@@ -76,6 +76,14 @@ struct kd_svc_config {
 	char *mount_prefix;     /* where that fs is mounted in the first kernel ("/" for root):
 				 * the dump directory is `path` relative to it */
 	char *rootfs_device, *rootfs_fstype; /* for failure_action dump_to_rootfs */
+
+	/* Appended after the fields above (the snapshot writes them too). */
+	char *sysctl;           /* KDUMP_SYSCTL: "key=value ..." the first kernel sets when loading
+				 * (kdump-tools default "kernel.panic_on_oops=1"; KDUMP_SYSCTL=" "
+				 * turns it off: NULL); NULL for kdump.conf */
+	char *hosttag;          /* HOSTTAG "ip" (default) or "hostname"; NULL for kdump.conf */
+	unsigned nfs_timeo, nfs_retrans, nfs_mount_retry; /* NFS_*: 600, 3, 4 (issue 13) */
+	unsigned ssh_retry;     /* SSH_KDUMP_RETRY: 16 (issue 13) */
 };
 
 /* Which files to read. NULL means the standard path; "" means do not read that file. A file
@@ -91,12 +99,33 @@ struct kd_svc_config_files {
  * sets something and kdump.conf sets nothing; kdump.conf otherwise. */
 kd_err *kd_svc_config_load(const struct kd_svc_config_files *files, int as_kdump_config,
 			   struct kd_svc_config *c);
+
+/* The same from text already in memory (tests, the fuzzer): `text` NULL means the file does not
+ * exist; `name` is what messages quote. kd_svc_config_load reads the files and calls this. */
+struct kd_svc_config_source {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+kd_err *kd_svc_config_parse(const struct kd_svc_config_source *kdump_conf,
+			    const struct kd_svc_config_source *sysconfig,
+			    const struct kd_svc_config_source *kdump_tools, int as_kdump_config,
+			    struct kd_svc_config *c);
+
+/* kdump_pre / kdump_post: `path` must be absolute and name an existing regular executable file
+ * that is an ELF program for this machine without a program interpreter (statically linked),
+ * because the capture environment has no shell and no shared libraries. `what` ("kdump_pre")
+ * starts the message; the caller adds file:line. */
+kd_err *kd_svc_check_static_program(const char *what, const char *path);
 void kd_svc_config_free(struct kd_svc_config *c);
 
 /* The snapshot in the capture initramfs: every field, one `key value` line each in a fixed
  * order (same config, same bytes), read back by the capture kernel. */
 kd_err *kd_svc_config_snapshot_write(const struct kd_svc_config *c, FILE *f);
 kd_err *kd_svc_config_snapshot_read(const char *path, struct kd_svc_config *c);
+/* The same from memory; `name` is what messages quote. */
+kd_err *kd_svc_config_snapshot_parse(const char *name, const char *text, size_t len,
+				     struct kd_svc_config *c);
 
 const char *kd_svc_action_name(enum kd_svc_action a);   /* "reboot", ... */
 const char *kd_svc_target_name(enum kd_svc_target t);   /* "path", "ext4"... no: "fs", "raw" */
