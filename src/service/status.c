@@ -7,6 +7,7 @@
 
 #include "base/size.h"
 #include "kexec/status.h"
+#include "service/dumpdir.h"
 
 static void err_to(kd_err *e, char *buf, size_t n)
 {
@@ -38,6 +39,34 @@ void kd_status_target(const struct kd_svc_config *c, char *buf, size_t n)
 	}
 }
 
+/* Dumps are under `path` on this system for the path and raw targets (raw ones once
+ * recovered); for a named file system, under `path` inside it, which is known only while it is
+ * mounted here (mount_prefix, filled when the target is prepared). */
+static void find_last_dump(const char *root, const struct kd_svc_config *c, struct kd_status *st)
+{
+	const char *path = c->path ? c->path : "/var/crash";
+	const char *prefix = "";
+	if (c->target == KD_TGT_FS) {
+		if (!c->mount_prefix)
+			return;
+		prefix = strcmp(c->mount_prefix, "/") ? c->mount_prefix : "";
+	} else if (c->target != KD_TGT_PATH && c->target != KD_TGT_RAW) {
+		return; /* remote targets: nothing to look at here */
+	}
+	snprintf(st->dump_base, sizeof(st->dump_base), "%s%s", prefix, path);
+	char base[4096];
+	if ((size_t)snprintf(base, sizeof(base), "%s%s", root ? root : "", st->dump_base) >=
+	    sizeof(base))
+		return;
+	kd_err *e = kd_dumpdir_last(base, c->personality, st->last_dump, sizeof(st->last_dump),
+				    &st->last_complete);
+	if (e) {
+		kd_err_free(e);
+		return;
+	}
+	st->last_known = 1;
+}
+
 void kd_status_read(const char *root, const struct kd_svc_config *cfg, struct kd_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -63,9 +92,7 @@ void kd_status_read(const char *root, const struct kd_svc_config *cfg, struct kd
 
 	if (cfg) {
 		kd_status_target(cfg, st->target, sizeof(st->target));
-		if (cfg->target != KD_TGT_RAW || cfg->path)
-			snprintf(st->dump_base, sizeof(st->dump_base), "%s",
-				 cfg->path ? cfg->path : "/var/crash");
+		find_last_dump(root, cfg, st);
 	}
 }
 
