@@ -301,6 +301,12 @@ kd_err *kd_load_plan_make(const struct kd_load_req *rq, struct kd_load_plan *p)
 	if ((e = kd_load_kexec_args(c->kexec_args, origin, &p->kexec)))
 		return e;
 
+	if (c->sysctl && (e = kd_load_sysctl_check(root, c->sysctl))) {
+		static const char *const sysctl_names[] = { "KDUMP_SYSCTL", NULL };
+		kd_load_origin(flist, sysctl_names, origin, sizeof(origin));
+		return kd_err_wrap(e, "%s", *origin ? origin : "KDUMP_SYSCTL");
+	}
+
 	char *running = NULL;
 	if (!c->cmdline) {
 		if ((e = kd_load_rooted(root, "/proc/cmdline", path, sizeof(path))) ||
@@ -338,6 +344,44 @@ void kd_load_plan_free(struct kd_load_plan *p)
 
 /* ---- loading ---- */
 
+/* <root>/proc/sys/<name>: dots separate the levels unless the name uses slashes (sysctl(8)). */
+static kd_err *sysctl_path(const char *root, const char *setting, char *path, size_t n)
+{
+	const char *eq = strchr(setting, '=');
+	size_t kn = eq ? (size_t)(eq - setting) : 0;
+	char rel[512];
+	if (!eq || !kn || kn + sizeof("/proc/sys/") > sizeof(rel))
+		return kd_err_new(EINVAL, "sysctl setting \"%s\" is not name=value", setting);
+	int slashes = memchr(setting, '/', kn) != NULL;
+	memcpy(rel, "/proc/sys/", 10);
+	for (size_t j = 0; j < kn; j++)
+		rel[10 + j] = !slashes && setting[j] == '.' ? '/' : setting[j];
+	rel[10 + kn] = '\0';
+	/* a name that climbs out of /proc/sys, or names nothing */
+	if (strstr(rel + 9, "/.") || strstr(rel + 9, "//") || rel[9 + kn] == '/')
+		return kd_err_new(EINVAL, "sysctl setting \"%s\" is not name=value", setting);
+	return kd_load_rooted(root, rel, path, n);
+}
+
+kd_err *kd_load_sysctl_check(const char *root, const char *settings)
+{
+	char **w = NULL;
+	int n = 0;
+	kd_err *e = split_words(settings ? settings : "", &w, &n);
+	if (e)
+		return kd_err_wrap(e, "sysctl settings \"%s\"", settings);
+	char path[4096];
+	for (int i = 0; i < n && !e; i++) {
+		if ((e = sysctl_path(root, w[i], path, sizeof(path))))
+			break;
+		if (access(path, W_OK) < 0 && errno != EACCES)
+			e = kd_err_errno("sysctl %.*s: %s", (int)(strchr(w[i], '=') - w[i]), w[i],
+					 path);
+	}
+	free_words(w);
+	return e;
+}
+
 kd_err *kd_load_sysctl(const char *root, const char *settings)
 {
 	char **w = NULL;
@@ -346,30 +390,18 @@ kd_err *kd_load_sysctl(const char *root, const char *settings)
 	if (e)
 		return kd_err_wrap(e, "sysctl settings \"%s\"", settings);
 	for (int i = 0; i < n && !e; i++) {
-		char *eq = strchr(w[i], '=');
-		if (!eq || eq == w[i] || strstr(w[i], "..") || w[i][0] == '/' || w[i][0] == '.') {
-			e = kd_err_new(EINVAL, "sysctl setting \"%s\" is not name=value", w[i]);
+		char path[4096];
+		if ((e = sysctl_path(root, w[i], path, sizeof(path))))
 			break;
-		}
-		char rel[512], path[4096];
-		size_t kn = (size_t)(eq - w[i]);
-		if (kn + sizeof("/proc/sys/") > sizeof(rel)) {
-			e = kd_err_new(EINVAL, "sysctl name too long: %s", w[i]);
-			break;
-		}
-		memcpy(rel, "/proc/sys/", 10);
-		for (size_t j = 0; j < kn; j++)
-			rel[10 + j] = w[i][j] == '.' ? '/' : w[i][j];
-		rel[10 + kn] = '\0';
-		if ((e = kd_load_rooted(root, rel, path, sizeof(path))))
-			break;
+		const char *val = strchr(w[i], '=') + 1;
+		int kn = (int)(val - 1 - w[i]);
 		int fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
 		if (fd < 0) {
-			e = kd_err_errno("setting %.*s: opening %s", (int)kn, w[i], path);
+			e = kd_err_errno("setting %.*s: opening %s", kn, w[i], path);
 			break;
 		}
-		size_t vl = strlen(eq + 1);
-		ssize_t wr = write(fd, eq + 1, vl);
+		size_t vl = strlen(val);
+		ssize_t wr = write(fd, val, vl);
 		if (wr < 0 || (size_t)wr != vl)
 			e = wr < 0 ? kd_err_errno("setting %s: writing %s", w[i], path) :
 			    kd_err_new(EIO, "setting %s: short write to %s", w[i], path);
@@ -422,9 +454,10 @@ kd_err *kd_load_exec(const struct kd_load_req *rq, const struct kd_load_plan *p)
 		kd_warn("capture kernel loaded, but not recorded: %s", b);
 		kd_err_free(e);
 	}
-	if (rq->cfg->personality == KD_SVC_KDUMP_TOOLS &&
-	    (e = kd_load_sysctl(root, KD_LOAD_SYSCTL_DEFAULT)))
-		return kd_err_wrap(e, "capture kernel loaded, but the panic trigger is not set");
+	/* KDUMP_SYSCTL (kdump-tools; kernel.panic_on_oops=1 unless configured otherwise): a
+	 * capture kernel that an oops does not reach is of little use */
+	if (rq->cfg->sysctl && (e = kd_load_sysctl(root, rq->cfg->sysctl)))
+		return kd_err_wrap(e, "capture kernel loaded, but KDUMP_SYSCTL is not applied");
 	return NULL;
 }
 

@@ -137,15 +137,17 @@ struct kd_load_req {
 kd_err *kd_load_plan_make(const struct kd_load_req *rq, struct kd_load_plan *p);
 void kd_load_plan_free(struct kd_load_plan *p);
 
-/* Check the reservation and load the plan into the panic slot; then record it and, for the
- * kdump-tools personality, apply kernel.panic_on_oops=1 as Debian does. */
+/* Check the reservation and load the plan into the panic slot; then record it and apply
+ * KDUMP_SYSCTL (kdump-tools: kernel.panic_on_oops=1 by default, as Debian does). */
 kd_err *kd_load_exec(const struct kd_load_req *rq, const struct kd_load_plan *p);
 /* Unload the panic slot and remove the record. */
 kd_err *kd_load_unload(const char *root, int dry_run);
 
-/* sysctl settings "name=value name=value" written to <root>/proc/sys/<name with . as />. */
+/* sysctl settings "name=value name=value" written to <root>/proc/sys/<name, '.' as '/'>
+ * (names with '/' are taken as paths, as sysctl(8) does). The check (in the plan: nothing is
+ * loaded when a setting cannot be applied) wants each file to exist. */
 kd_err *kd_load_sysctl(const char *root, const char *settings);
-#define KD_LOAD_SYSCTL_DEFAULT "kernel.panic_on_oops=1"
+kd_err *kd_load_sysctl_check(const char *root, const char *settings);
 
 /* The record of what was loaded. */
 struct kd_load_record {

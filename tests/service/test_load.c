@@ -367,7 +367,8 @@ static void test_sysctl(void)
 {
 	CHECK(tu_root_new("svcload") != NULL);
 	CHECK(!tu_root_put_str("proc/sys/kernel/panic_on_oops", "0\n"));
-	CHECK_OK(kd_load_sysctl(tu_root(), KD_LOAD_SYSCTL_DEFAULT));
+	CHECK_OK(kd_load_sysctl_check(tu_root(), "kernel.panic_on_oops=1"));
+	CHECK_OK(kd_load_sysctl(tu_root(), "kernel.panic_on_oops=1"));
 	char p[4096];
 	snprintf(p, sizeof(p), "%s/proc/sys/kernel/panic_on_oops", tu_root());
 	size_t len;
@@ -375,6 +376,13 @@ static void test_sysctl(void)
 	CHECK(b && len == 1 && b[0] == '1');
 	free(b);
 	CHECK_ERR_HAS(kd_load_sysctl(tu_root(), "kernel.nosuch=1"), "kernel.nosuch");
+	CHECK_ERR_HAS(kd_load_sysctl_check(tu_root(), "kernel.panic_on_oops=1 vm.x=2"),
+		      "sysctl vm.x: ");
+	/* slashes: a path, dots kept (a name like net/ipv4/conf/eth0.100/...) */
+	CHECK(!tu_root_put_str("proc/sys/net/ipv4/conf/eth0.100/rp_filter", "1\n"));
+	CHECK_OK(kd_load_sysctl(tu_root(), "net/ipv4/conf/eth0.100/rp_filter=0"));
+	CHECK_ERR_HAS(kd_load_sysctl_check(tu_root(), "net.ipv4.conf.eth0.100.rp_filter=0"),
+		      "eth0/100");
 	CHECK_ERR_HAS(kd_load_sysctl(tu_root(), "kernel.panic"), "not name=value");
 	CHECK_ERR_HAS(kd_load_sysctl(tu_root(), "../../etc/passwd=x"), "not name=value");
 	tu_root_drop();
@@ -464,6 +472,18 @@ static void test_plan(void)
 	char want[4200];
 	snprintf(want, sizeof(want), "%s/etc/sysconfig/kdump:2: \"-u\"", tu_root());
 	CHECK_ERR_HAS(kd_load_plan_make(&rq, &p), want);
+	/* KDUMP_SYSCTL naming nothing in /proc/sys: refused before loading, with its line */
+	c.kexec_args = NULL;
+	c.sysctl = "kernel.panic_on_oops=1";
+	CHECK(!tu_root_put_str("etc/default/kdump-tools", "USE_KDUMP=1\nKDUMP_SYSCTL=\"x\"\n"));
+	CHECK(!tu_root_put_str("proc/sys/kernel/panic_on_oops", "0\n"));
+	CHECK_OK(kd_load_plan_make(&rq, &p));
+	kd_load_plan_free(&p);
+	c.sysctl = "kernel.panic_on_oops=1 kernel.nosuch=2";
+	snprintf(want, sizeof(want), "%s/etc/default/kdump-tools:2: sysctl kernel.nosuch: ",
+		 tu_root());
+	CHECK_ERR_HAS(kd_load_plan_make(&rq, &p), want);
+	c.sysctl = NULL;
 	/* a configured initramfs that is not there */
 	c.kexec_args = NULL;
 	c.initrd = "/boot/initrd.img-none";
