@@ -18,7 +18,7 @@ const struct kd_applet kd_applets[] = {
 	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },
 	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", NULL },
 	{ "kdump-config", "the kdump service with Debian kdump-tools' verbs", NULL },
-	{ "init", "the capture kernel's PID 1 (in the kdump initramfs)", NULL },
+	{ "init", "the capture kernel's PID 1 (in the kdump initramfs)", kd_capture_main },
 };
 const unsigned kd_applet_count = sizeof(kd_applets) / sizeof(kd_applets[0]);
 

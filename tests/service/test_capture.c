@@ -1,0 +1,360 @@
+/* The capture side off a capture kernel (service/capture.h): kd_capture_save_dir on a small
+ * synthetic ELF core standing for /proc/vmcore, in a temporary directory — each personality's
+ * names, the dump written as -incomplete and renamed, a collector that fails keeping
+ * -incomplete and rotating nothing, rotation after a success, cp = a byte copy, the flattened
+ * stream for raw targets; the watchdog's limit, its firing and stopping; reboot(2) commands
+ * per action; module lists. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "dumpfile/sink.h"
+#include "service/capture.h"
+#include "test.h"
+#include "vmcore/dump.h"
+#include "vmcore/synth.h"
+
+#define MEM (4u << 20)
+#define PS 4096u
+#define WHEN ((time_t)1764669600) /* 2025-12-02 10:00:00 UTC */
+
+static char *make_core(struct synth *s)
+{
+	synth_init(s, MEM, 4, 3u << 20);
+	synth_map(s, SYNTH_START_KERNEL_MAP, 0, 2u << 20);
+	for (uint64_t pfn = 0; pfn < (3u << 20) / PS; pfn++)
+		for (unsigned i = 0; i < PS; i++)
+			s->mem[pfn * PS + i] = pfn % 3 ? (uint8_t)("capture "[i % 8] + pfn) : 0;
+	synth_info(s, "OSRELEASE=6.1.0-synthetic");
+	synth_info(s, "PAGESIZE=4096");
+	static const uint64_t ranges[] = { 0x1000, MEM };
+	return synth_write(s, ranges, 1);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void rmrf(const char *dir)
+{
+	if (dir && !strncmp(dir, "/tmp/kd-test-", 13))
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/kd-test-capture-XXXXXX");
+	return d && mkdtemp(d) ? d : NULL;
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char p[8192];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+static unsigned count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	unsigned n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static char *mdf_argv[] = { "makedumpfile", "-l", "--message-level", "0", "-d", "31", NULL };
+
+static void setup_cfg(struct kd_svc_config *c, enum kd_svc_personality p, char **argv)
+{
+	*c = (struct kd_svc_config){ .personality = p, .collector_argv = argv, .dump_dmesg = 1 };
+}
+
+static void setup_cap(struct kd_capture *cap, struct kd_svc_config *c, const char *core)
+{
+	kd_capture_init(cap, c);
+	cap->vmcore = core;
+	cap->when = WHEN;
+	cap->msg = NULL;
+}
+
+static void test_save_dir_kdump_conf(void)
+{
+	struct synth s;
+	char *core = make_core(&s), *base = tmpdir();
+	CHECK(core && base);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	setup_cap(&cap, &c, core);
+	CHECK_OK(kd_capture_save_dir(&cap, base));
+	/* kdump-utils' naming, in local time */
+	char want[64];
+	struct tm tm;
+	time_t t = WHEN;
+	localtime_r(&t, &tm);
+	strftime(want, sizeof(want), "/127.0.0.1-%Y-%m-%d-%H:%M:%S", &tm);
+	CHECK(strstr(cap.dir.dir, want) != NULL);
+	CHECK(!strncmp(cap.dir.dir, base, strlen(base)));
+	CHECK(exists(cap.dir.dir, "vmcore"));
+	CHECK(!exists(cap.dir.dir, "vmcore-incomplete"));
+	/* what was saved is the collector's kdump-compressed file of that core */
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/vmcore", cap.dir.dir);
+	struct kd_dump *d;
+	CHECK_OK(kd_dump_open(path, &d));
+	if (d) {
+		CHECK_STR(kd_dump_format(d), "kdump-compressed");
+		CHECK(!kd_dump_incomplete(d));
+		uint8_t page[PS];
+		CHECK_OK(kd_dump_read_pages(d, 1, 1, page));
+		CHECK(!memcmp(page, s.mem + PS, PS));
+		kd_dump_close(d);
+	}
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0077) == 0);
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+	synth_free(&s);
+}
+
+static void test_save_dir_kdump_tools_copy(void)
+{
+	struct synth s;
+	char *core = make_core(&s), *base = tmpdir();
+	CHECK(core && base);
+	char *cp[] = { "cp", NULL };
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_TOOLS, cp);
+	c.dump_dmesg = 0; /* KDUMP_DUMP_DMESG=0 */
+	setup_cap(&cap, &c, core);
+	CHECK_OK(kd_capture_save_dir(&cap, base));
+	char stamp[32], want[64];
+	struct tm tm;
+	time_t t = WHEN;
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M", &tm);
+	snprintf(want, sizeof(want), "/%s", stamp);
+	CHECK(strstr(cap.dir.dir, want) != NULL);
+	char dump[64], dmesg[64], path[8192];
+	snprintf(dump, sizeof(dump), "dump.%s", stamp);
+	snprintf(dmesg, sizeof(dmesg), "dmesg.%s", stamp);
+	CHECK_STR(cap.dir.vmcore, dump);
+	CHECK(exists(cap.dir.dir, dump));
+	CHECK(!exists(cap.dir.dir, dmesg)); /* not asked for */
+	char inc[96];
+	snprintf(inc, sizeof(inc), "%s-incomplete", dmesg);
+	CHECK(!exists(cap.dir.dir, inc));
+	/* cp: every byte of the vmcore */
+	snprintf(path, sizeof(path), "%s/%s", cap.dir.dir, dump);
+	CHECK(kd_test_same_file(path, core));
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+	synth_free(&s);
+}
+
+/* A core cut short: its header and part of its pages are there, the rest is not, so the
+ * collector fails after it created the dump. */
+static char *truncated_core(struct synth *s)
+{
+	char *core = make_core(s);
+	struct stat st;
+	if (!core || stat(core, &st) < 0 || truncate(core, st.st_size / 2) < 0)
+		return NULL;
+	return core;
+}
+
+/* Two older complete dumps and one older incomplete one under base, kdump.conf naming. */
+static void old_dumps(const char *base)
+{
+	static const char *const dirs[] = { "127.0.0.1-2025-01-01-00:00:00",
+					    "127.0.0.1-2025-02-01-00:00:00",
+					    "127.0.0.1-2025-03-01-00:00:00" };
+	for (int i = 0; i < 3; i++) {
+		char p[8192];
+		snprintf(p, sizeof(p), "%s/%s", base, dirs[i]);
+		mkdir(p, 0700);
+		snprintf(p, sizeof(p), "%s/%s/%s", base, dirs[i],
+			 i == 2 ? "vmcore-incomplete" : "vmcore");
+		int fd = open(p, O_WRONLY | O_CREAT, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void test_failure_keeps_incomplete_and_rotates_nothing(void)
+{
+	struct synth s;
+	char *core = truncated_core(&s), *base = tmpdir();
+	CHECK(core && base);
+	old_dumps(base);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	c.num_dumps = 1;
+	setup_cap(&cap, &c, core);
+	CHECK_ERR_HAS(kd_capture_save_dir(&cap, base), "stays as vmcore-incomplete");
+	CHECK(cap.dir.dir[0] != 0);
+	CHECK(exists(cap.dir.dir, "vmcore-incomplete"));
+	CHECK(!exists(cap.dir.dir, "vmcore"));
+	/* nothing rotated after a failure: three old dumps and the new one */
+	CHECK_U64(count_entries(base), 4);
+	CHECK(exists(base, "127.0.0.1-2025-01-01-00:00:00"));
+
+	/* a vmcore that cannot be opened at all: the error names it */
+	cap.vmcore = "/nonexistent/vmcore";
+	cap.when = WHEN + 60;
+	CHECK_ERR_HAS(kd_capture_save_dir(&cap, base), "/nonexistent/vmcore");
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+	synth_free(&s);
+}
+
+static void test_rotation_after_success(void)
+{
+	struct synth s;
+	char *core = make_core(&s), *base = tmpdir();
+	CHECK(core && base);
+	old_dumps(base);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	c.num_dumps = 2;
+	setup_cap(&cap, &c, core);
+	CHECK_OK(kd_capture_save_dir(&cap, base));
+	/* keep 2 complete dumps, the new one among them: the oldest complete one goes, the
+	 * incomplete one stays for an operator to look at */
+	CHECK(!exists(base, "127.0.0.1-2025-01-01-00:00:00"));
+	CHECK(exists(base, "127.0.0.1-2025-02-01-00:00:00"));
+	CHECK(exists(base, "127.0.0.1-2025-03-01-00:00:00"));
+	CHECK(exists(cap.dir.dir, "vmcore"));
+	CHECK_U64(count_entries(base), 3);
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+	synth_free(&s);
+}
+
+static void test_flat_collector(void)
+{
+	struct synth s;
+	char *core = make_core(&s), *flat = kd_test_tmpfile("capture-flat");
+	char *re = kd_test_tmpfile("capture-re"), *direct = kd_test_tmpfile("capture-direct");
+	CHECK(core && flat && re && direct);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	setup_cap(&cap, &c, core);
+	int fd = open(flat, O_WRONLY | O_TRUNC);
+	CHECK_OK(kd_capture_run_collector(&cap, NULL, fd, "/dev/raw"));
+	close(fd);
+	unlink(direct);
+	CHECK_OK(kd_capture_run_collector(&cap, direct, -1, NULL));
+	int in = open(flat, O_RDONLY), out = open(re, O_WRONLY | O_TRUNC);
+	CHECK_OK(kd_flat_reassemble(in, flat, out, re));
+	close(in), close(out);
+	CHECK(kd_test_same_file(re, direct));
+	/* cp cannot make a flattened stream; a collector the load-time check refuses */
+	char *cp[] = { "cat", NULL }, *bad[] = { "makedumpfile", "-d", "31", "x", NULL };
+	c.collector_argv = cp;
+	CHECK_ERR_HAS(kd_capture_run_collector(&cap, NULL, 1, "/dev/raw"), "use makedumpfile");
+	c.collector_argv = bad;
+	CHECK_ERR_HAS(kd_capture_run_collector(&cap, direct, -1, NULL), "is a file argument");
+	unlink(core), unlink(flat), unlink(re), unlink(direct);
+	free(core), free(flat), free(re), free(direct);
+	synth_free(&s);
+}
+
+static void test_watchdog_limit(void)
+{
+	CHECK_U64(kd_capture_watchdog_limit(0, -1), 300);
+	CHECK_U64(kd_capture_watchdog_limit(1, -1), 360);           /* a started GiB counts */
+	CHECK_U64(kd_capture_watchdog_limit(1ull << 30, -1), 360);
+	CHECK_U64(kd_capture_watchdog_limit((4ull << 30) + 1, -1), 300 + 5 * 60);
+	CHECK_U64(kd_capture_watchdog_limit(64ull << 30, -1), 300 + 64 * 60);
+	CHECK_U64(kd_capture_watchdog_limit(1ull << 50, -1), 7 * 86400); /* capped */
+	CHECK_U64(kd_capture_watchdog_limit(64ull << 30, 90), 90);
+	CHECK_U64(kd_capture_watchdog_limit(64ull << 30, 0), 0);        /* turned off */
+	CHECK(kd_capture_watchdog_override("ro quiet kdumpkit.watchdog=120 irqpoll") == 120);
+	CHECK(kd_capture_watchdog_override("kdumpkit.watchdog=0\n") == 0);
+	CHECK(kd_capture_watchdog_override("irqpoll nr_cpus=1") == -1);
+	CHECK(kd_capture_watchdog_override("kdumpkit.watchdog=12x") == -1);
+	CHECK(kd_capture_watchdog_override("kdumpkit.watchdog=") == -1);
+	CHECK(kd_capture_watchdog_override("kdumpkit.watchdog=-5") == -1);
+	CHECK(kd_capture_watchdog_override("xkdumpkit.watchdog=5") == -1);
+	CHECK(kd_capture_watchdog_override(NULL) == -1);
+}
+
+static void fired(void *arg) { (*(volatile int *)arg)++; }
+
+static void test_watchdog_fires_and_stops(void)
+{
+	volatile int n = 0;
+	struct kd_watchdog *w;
+	CHECK_OK(kd_watchdog_start(50, fired, (void *)&n, &w));
+	for (int i = 0; i < 200 && !n; i++)
+		usleep(10000);
+	CHECK(n == 1);
+	kd_watchdog_stop(w);
+	CHECK(n == 1);
+
+	n = 0;
+	CHECK_OK(kd_watchdog_start(60000, fired, (void *)&n, &w));
+	usleep(20000);
+	kd_watchdog_stop(w); /* returns at once, without firing */
+	CHECK(n == 0);
+	kd_watchdog_stop(NULL);
+}
+
+static void test_actions(void)
+{
+	CHECK(kd_capture_reboot_cmd(KD_ACT_REBOOT) == (int)RB_AUTOBOOT);
+	CHECK(kd_capture_reboot_cmd(KD_ACT_HALT) == (int)RB_HALT_SYSTEM);
+	CHECK(kd_capture_reboot_cmd(KD_ACT_POWEROFF) == (int)RB_POWER_OFF);
+	CHECK(kd_capture_reboot_cmd(KD_ACT_DUMP_TO_ROOTFS) == (int)RB_AUTOBOOT);
+}
+
+static void test_module_list(void)
+{
+	unsigned failed = 99;
+	CHECK_OK(kd_capture_load_modules("/nonexistent/modules", "/nonexistent", &failed));
+	CHECK_U64(failed, 0);
+	/* modules that are not there: each logged and counted, the list goes on, no error */
+	char *list = kd_test_tmpfile("capture-modules");
+	FILE *f = list ? fopen(list, "w") : NULL;
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("# comment\n\nkd_no_such_module\n  kernel/drivers/kd_nothing.ko\n", f);
+	fclose(f);
+	CHECK_OK(kd_capture_load_modules(list, "/nonexistent/lib/modules/x", &failed));
+	CHECK_U64(failed, 2);
+	unlink(list);
+	free(list);
+}
+
+static void quiet(void) { kd_log_set_level(KD_LOG_ERROR); kd_log_set_stream(NULL); CHECK(1); }
+
+TEST_MAIN(T(quiet), T(test_save_dir_kdump_conf), T(test_save_dir_kdump_tools_copy),
+	  T(test_failure_keeps_incomplete_and_rotates_nothing), T(test_rotation_after_success),
+	  T(test_flat_collector), T(test_watchdog_limit), T(test_watchdog_fires_and_stops),
+	  T(test_actions), T(test_module_list))
