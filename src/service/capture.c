@@ -162,6 +162,7 @@ kd_err *kd_capture_save_dir(struct kd_capture *cap, const char *basedir)
 	char done[4096 + 96];
 	snprintf(done, sizeof(done), "%s/%s", d->dir, d->vmcore);
 	kd_info("saved %s", done);
+	/* the report reads the saved dump: it names that file, and proves it readable */
 	warn_step(kd_artifacts_report(d, done), "report.txt/report.json", d->dir);
 	warn_step(kd_artifacts_kexec_dmesg(d), "kexec-dmesg.log", d->dir);
 	if (c->num_dumps)

@@ -19,6 +19,9 @@
 #include "base/log.h"
 #include "dumpfile/sink.h"
 #include "service/capture.h"
+#include "service/raw_recover.h"
+#include "service/target.h"
+#include "storage_dump.h"
 #include "test.h"
 #include "vmcore/dump.h"
 #include "vmcore/synth.h"
@@ -284,6 +287,77 @@ static void test_flat_collector(void)
 	synth_free(&s);
 }
 
+static char *slurp_str(const char *dir, const char *name)
+{
+	char p[8192];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	size_t n;
+	char *b = (char *)kd_test_slurp(p, &n);
+	if (b)
+		b[n] = 0;
+	return b;
+}
+
+/* A crash with a log: the whole directory as the capture leaves it. */
+static void test_save_dir_artifacts(void)
+{
+	char *core = sd_make_core(), *base = tmpdir();
+	CHECK(core && base);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	setup_cap(&cap, &c, core);
+	CHECK_OK(kd_capture_save_dir(&cap, base));
+	char *log = slurp_str(cap.dir.dir, "vmcore-dmesg.txt");
+	CHECK_STR(log, sd_log);
+	char *txt = slurp_str(cap.dir.dir, "report.txt");
+	CHECK(txt && strstr(txt, "sysrq triggered crash"));
+	char *json = slurp_str(cap.dir.dir, "report.json");
+	CHECK(json && json[0] == '{');
+	CHECK(exists(cap.dir.dir, "vmcore"));
+	/* the capture kernel's log is best effort (klogctl may be refused in a container) */
+	CHECK(!exists(cap.dir.dir, "vmcore-dmesg.txt-incomplete") &&
+	      !exists(cap.dir.dir, "vmcore-incomplete") &&
+	      !exists(cap.dir.dir, "report.txt-incomplete"));
+	free(log), free(txt), free(json);
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+}
+
+/* The raw target's save (the flattened stream into a "device", here an image file given by
+ * path) and the first kernel's recovery of it: the same log comes back. */
+static void test_raw_save_then_recover(void)
+{
+	char *core = sd_make_core(), *base = tmpdir(), *img = kd_test_tmpfile("capture-raw");
+	CHECK(core && base && img && truncate(img, 64u << 20) == 0);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	c.target = KD_TGT_RAW;
+	c.device = img;
+	c.resolved_device = img;
+	c.path = base;
+	setup_cap(&cap, &c, core);
+	cap.wait_ms = 0;
+	CHECK_OK(kd_target_ops_for(KD_TGT_RAW)->save(&cap));
+	CHECK(cap.dir.dir[0] == 0); /* nothing but the stream goes on a raw device */
+	int found = 0;
+	char dir[4096] = "";
+	CHECK_OK(kd_raw_recover(&c, img, &found, dir, sizeof(dir)));
+	CHECK(found == 1 && dir[0]);
+	char *log = slurp_str(dir, "vmcore-dmesg.txt");
+	CHECK_STR(log, sd_log);
+	CHECK(exists(dir, "vmcore"));
+	free(log);
+	/* a device that is not there */
+	c.resolved_device = "/nonexistent/raw";
+	CHECK_ERR_HAS(kd_target_ops_for(KD_TGT_RAW)->save(&cap), "/nonexistent/raw");
+	rmrf(base);
+	unlink(core), unlink(img);
+	free(core), free(base), free(img);
+}
+
 static void test_watchdog_limit(void)
 {
 	CHECK_U64(kd_capture_watchdog_limit(0, -1), 300);
@@ -354,7 +428,8 @@ static void test_module_list(void)
 
 static void quiet(void) { kd_log_set_level(KD_LOG_ERROR); kd_log_set_stream(NULL); CHECK(1); }
 
-TEST_MAIN(T(quiet), T(test_save_dir_kdump_conf), T(test_save_dir_kdump_tools_copy),
+TEST_MAIN(T(quiet), T(test_save_dir_kdump_conf), T(test_save_dir_artifacts),
+	  T(test_raw_save_then_recover), T(test_save_dir_kdump_tools_copy),
 	  T(test_failure_keeps_incomplete_and_rotates_nothing), T(test_rotation_after_success),
 	  T(test_flat_collector), T(test_watchdog_limit), T(test_watchdog_fires_and_stops),
 	  T(test_actions), T(test_module_list))
