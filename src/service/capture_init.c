@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -258,6 +259,33 @@ static void watchdog_expired(void *arg)
 		pause();
 }
 
+/* A fault in PID 1 would panic the capture kernel ("Attempted to kill init") and leave the
+ * machine down: say so and reboot instead. SIGBUS is real here: the collector maps
+ * /proc/vmcore, and a page the dead kernel's memory cannot give faults. Only
+ * async-signal-safe calls; an alternate stack so a stack overflow also gets here. */
+static void fatal_signal(int sig)
+{
+	static const char msg[] = "kdumpkit: fatal signal in the capture (SIGSEGV, SIGBUS, SIGFPE, "
+				  "SIGILL or SIGABRT): the dump was not saved; rebooting\n";
+	(void)sig;
+	ssize_t rc = write(2, msg, sizeof(msg) - 1);
+	(void)rc;
+	reboot(RB_AUTOBOOT);
+	_exit(1);
+}
+
+static void catch_faults(void)
+{
+	static char stack[64 * 1024];
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) };
+	sigaltstack(&ss, NULL);
+	struct sigaction sa = { .sa_handler = fatal_signal, .sa_flags = SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 /* kdump_pre / kdump_post: a static program, no shell. kdump_post gets the dump's result as
  * its argument ("0": saved), as kdump-utils passes it. */
 static kd_err *run_program(const char *what, const char *path, const char *arg)
@@ -324,6 +352,7 @@ static kd_err *dump_to_rootfs(struct kd_capture *cap)
 
 void kd_capture_pid1(void)
 {
+	catch_faults();
 	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	console();
 	kd_log_set_prog("kdumpkit");
