@@ -341,10 +341,12 @@ static kd_err *apply_collector(const struct apply *a)
 	int user = HAS(a, CF_COLLECTOR);
 	if (user)
 		cmd = VAL(a, CF_COLLECTOR);
+	else if (c->target == KD_TGT_RAW) /* kdump.conf only, whatever the personality */
+		cmd = DEFAULT_RAW_COLLECTOR;
 	else if (c->personality == KD_SVC_KDUMP_TOOLS)
 		cmd = "makedumpfile " DEFAULT_TOOLS_ARGS;
 	else
-		cmd = c->target == KD_TGT_RAW ? DEFAULT_RAW_COLLECTOR : DEFAULT_COLLECTOR;
+		cmd = DEFAULT_COLLECTOR;
 	kd_err *err = dup_to(&c->core_collector, cmd);
 	if (err)
 		return err;

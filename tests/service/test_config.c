@@ -185,6 +185,8 @@ static void targets(void)
 	CHECK(c.fstype == NULL);
 	/* kdump-utils' default collector for raw has -F */
 	CHECK_STR(c.core_collector, "makedumpfile -F -l --message-level 7 -d 31");
+	CHECK_OK(parse3("raw /dev/vdc\n", NULL, NULL, 1)); /* run as kdump-config: still -F */
+	CHECK_STR(c.core_collector, "makedumpfile -F -l --message-level 7 -d 31");
 	CHECK_OK(KC("ssh kdump@backup.example.com\n"));
 	CHECK(c.target == KD_TGT_SSH);
 	CHECK_STR(c.ssh, "kdump@backup.example.com");
