@@ -38,8 +38,27 @@ struct kd_initramfs_res {
 	char compression[16];       /* "zstd", "xz", "gzip", "none" */
 };
 
+/* Where things are inside the image (the capture side reads them there). kdump_pre and
+ * kdump_post are stored under KD_INITRAMFS_HOOKS and also reachable, through a symlink, at the
+ * absolute path the configuration names. */
+#define KD_INITRAMFS_SNAPSHOT "/etc/kdumpkit/capture.conf"
+#define KD_INITRAMFS_MODULES  "/etc/kdumpkit/modules"   /* names in load order, one a line */
+#define KD_INITRAMFS_MODDIR   "/lib/modules"            /* /<release>/<name>.ko, plain ELF */
+#define KD_INITRAMFS_HOOKS    "/usr/lib/kdumpkit/hooks" /* kdump_pre, kdump_post */
+
 /* Make sure an up-to-date image exists; build it (atomically: temp file, fsync, rename) if
  * not. force_no_rebuild uses an existing image even when inputs changed (an error if none). */
 kd_err *kd_initramfs_ensure(const struct kd_initramfs_req *rq, struct kd_initramfs_res *res);
+
+/* For `show`/`status`: the image of `release` under `outdir` (NULL: /var/lib/kdumpkit) as its
+ * manifest describes it (path, size, compression, module count; rebuilt 0, why empty). An
+ * image that is missing, or whose bytes no longer match its manifest, is an error. */
+kd_err *kd_initramfs_status(const char *outdir, const char *release,
+			    struct kd_initramfs_res *res);
+
+/* The format the kernel whose config is at `kernel_config` unpacks best: CONFIG_RD_ZSTD ->
+ * "zstd", else CONFIG_RD_XZ -> "xz", else CONFIG_RD_GZIP -> "gzip", else "none"; a missing
+ * file -> "gzip" (every distribution kernel has it). */
+kd_err *kd_initramfs_compression_for(const char *kernel_config, char out[16]);
 
 #endif

@@ -70,7 +70,7 @@ int fx_write(const char *path, const void *buf, size_t len, const char *fmt)
 	if (!strcmp(fmt, "")) {
 		rc = write_all(path, buf, len);
 	} else if (!strcmp(fmt, "xz")) {
-		if (lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, buf, len, o, &out, cap) ==
+		if (lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, buf, len, o, &out, cap) ==
 		    LZMA_OK)
 			rc = write_all(path, o, out);
 	} else if (!strcmp(fmt, "zst")) {
@@ -181,4 +181,40 @@ void fx_rmtree(const char *dir)
 {
 	if (dir && !strncmp(dir, "/tmp/kd-test-", 13))
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static uint32_t hex8(const uint8_t *p)
+{
+	char b[9];
+	memcpy(b, p, 8);
+	b[8] = 0;
+	return (uint32_t)strtoul(b, NULL, 16);
+}
+
+int fx_cpio_find(const uint8_t *buf, size_t len, const char *name, const uint8_t **data,
+		 uint32_t *size, uint32_t *mode, uint32_t *rmaj, uint32_t *rmin)
+{
+	for (size_t off = 0;;) {
+		if (off + 110 > len || memcmp(buf + off, "070701", 6))
+			return -1;
+		const uint8_t *h = buf + off + 6;
+		uint32_t sz = hex8(h + 48), ns = hex8(h + 88);
+		if (!ns || off + 110 + ns > len)
+			return -1;
+		const char *n = (const char *)buf + off + 110;
+		size_t d = (off + 110 + ns + 3) & ~(size_t)3;
+		if (d + sz > len)
+			return -1;
+		if (!strcmp(n, "TRAILER!!!"))
+			return 0;
+		if (!strcmp(n, name)) {
+			*data = buf + d;
+			*size = sz;
+			*mode = hex8(h + 8);
+			*rmaj = hex8(h + 72);
+			*rmin = hex8(h + 80);
+			return 1;
+		}
+		off = (d + sz + 3) & ~(size_t)3;
+	}
 }

@@ -25,3 +25,11 @@ char *fx_tmpdir(const char *tag);
 void fx_rmtree(const char *dir);
 
 #endif
+
+#ifndef KD_TEST_CPIO_FIND
+#define KD_TEST_CPIO_FIND
+/* Look up `name` (no leading '/') in a newc archive: 1 found (data, size, mode, rdev filled),
+ * 0 not found, -1 malformed. */
+int fx_cpio_find(const uint8_t *buf, size_t len, const char *name, const uint8_t **data,
+		 uint32_t *size, uint32_t *mode, uint32_t *rmaj, uint32_t *rmin);
+#endif
