@@ -78,6 +78,28 @@ int kd_capture_reboot_cmd(enum kd_svc_action a);
  * no module to load. */
 kd_err *kd_capture_load_modules(const char *list, const char *moddir, unsigned *failed);
 
+/* Everything PID 1 does between setting up the environment (mounts, console) and rebooting:
+ * the watchdog, the snapshot, the modules, kdump_pre, the target's save, kdump_post, and
+ * failure_action dump_to_rootfs. Returns the action to end with (reboot, halt, power-off).
+ * NULL members are the capture kernel's standard places. */
+struct kd_capture_env {
+	const char *snapshot;  /* /etc/kdumpkit/capture.conf */
+	const char *modules;   /* /etc/kdumpkit/modules */
+	const char *moddir;    /* /lib/modules/<uname -r> */
+	const char *vmcore;    /* /proc/vmcore */
+	const char *cmdline;   /* the kernel command line (kdumpkit.watchdog=), NULL: none */
+	unsigned wait_ms;      /* 0: kd_capture_init's */
+	const char *mnt;       /* the target's mount point; NULL: kd_capture_init's */
+	const char *root_mnt;  /* dump_to_rootfs's: /kdump/root */
+	FILE *msg;             /* the collector's messages; NULL: none */
+	void (*on_watchdog)(void *); /* NULL: log "capture took longer than N s" and reboot */
+	void *watchdog_arg;
+	int saved;             /* out: the dump was saved (by the target or dump_to_rootfs: see
+				* dir) */
+	char dir[4096];        /* out: the dump directory written ("" for raw or none) */
+};
+enum kd_svc_action kd_capture_run(struct kd_capture_env *env);
+
 /* PID 1 of the capture kernel. Never returns. */
 __attribute__((noreturn)) void kd_capture_pid1(void);
 

@@ -334,20 +334,122 @@ static char *read_small(const char *path)
 }
 
 /* failure_action dump_to_rootfs: the root file system recorded at load time, `path` on it. */
-static kd_err *dump_to_rootfs(struct kd_capture *cap)
+static kd_err *dump_to_rootfs(struct kd_capture *cap, const char *mnt)
 {
 	const struct kd_svc_config *c = cap->cfg;
 	if (!c->rootfs_device || !c->rootfs_fstype)
 		return kd_err_new(0, "no root file system was recorded when the service loaded");
-	kd_err *e = kd_target_mount(c->rootfs_device, c->rootfs_fstype, ROOT_MNT, cap->wait_ms);
+	kd_err *e = kd_target_mount(c->rootfs_device, c->rootfs_fstype, mnt, cap->wait_ms);
 	if (e)
 		return e;
-	char base[4096];
-	snprintf(base, sizeof(base), "%s%s", ROOT_MNT, c->path ? c->path : "/var/crash");
+	char base[8192];
+	snprintf(base, sizeof(base), "%s%s", mnt, c->path ? c->path : "/var/crash");
 	e = kd_capture_save_dir(cap, base);
 	sync();
-	umount2(ROOT_MNT, 0);
+	umount2(mnt, 0);
 	return e;
+}
+
+static void env_defaults(struct kd_capture_env *env)
+{
+	if (!env->snapshot)
+		env->snapshot = SNAPSHOT;
+	if (!env->modules)
+		env->modules = MODULES;
+	if (!env->vmcore)
+		env->vmcore = "/proc/vmcore";
+	if (!env->root_mnt)
+		env->root_mnt = ROOT_MNT;
+}
+
+enum kd_svc_action kd_capture_run(struct kd_capture_env *env)
+{
+	env_defaults(env);
+	env->saved = 0;
+	env->dir[0] = 0;
+	struct kd_svc_config cfg = { 0 };
+	struct kd_capture cap;
+	kd_capture_init(&cap, &cfg);
+	cap.vmcore = env->vmcore;
+	if (env->wait_ms)
+		cap.wait_ms = env->wait_ms;
+	if (env->mnt)
+		cap.mnt = env->mnt;
+	cap.msg = env->msg;
+
+	uint64_t bytes = vmcore_size(cap.vmcore);
+	wd_limit = kd_capture_watchdog_limit(bytes, kd_capture_watchdog_override(env->cmdline));
+	struct kd_watchdog *wd = NULL;
+	if (wd_limit) {
+		kd_err *e = kd_watchdog_start(wd_limit * 1000ul, env->on_watchdog ? env->on_watchdog
+					      : watchdog_expired, env->watchdog_arg, &wd);
+		if (e)
+			log_err("no watchdog", e);
+		else
+			kd_info("watchdog: %u s for %llu MiB of %s", wd_limit,
+				(unsigned long long)(bytes >> 20), cap.vmcore);
+	}
+
+	enum kd_svc_action act;
+	kd_err *e = kd_svc_config_snapshot_read(env->snapshot, &cfg);
+	if (e) {
+		log_err("reading the configuration", e);
+		act = KD_ACT_REBOOT;
+		goto out;
+	}
+	if (access(cap.vmcore, R_OK) < 0) {
+		kd_error("%s: %s: this is not a capture kernel (booted by a crash)", cap.vmcore,
+			 strerror(errno));
+		act = cfg.final_action;
+		goto out;
+	}
+
+	char moddir[512];
+	struct utsname u;
+	if (env->moddir)
+		snprintf(moddir, sizeof(moddir), "%s", env->moddir);
+	else
+		snprintf(moddir, sizeof(moddir), "/lib/modules/%s", uname(&u) == 0 ? u.release : "");
+	unsigned failed_modules = 0;
+	if ((e = kd_capture_load_modules(env->modules, moddir, &failed_modules)))
+		log_err("loading modules", e);
+
+	const struct kd_target_ops *t = kd_target_ops_for(cfg.target);
+	if (cfg.kdump_pre)
+		e = run_program("kdump_pre", cfg.kdump_pre, NULL);
+	if (!e && !t)
+		e = kd_err_new(0, "the %s target is not built in this kdumpkit",
+			       kd_svc_target_name(cfg.target));
+	if (!e)
+		e = t->save(&cap);
+	env->saved = e == NULL;
+	if (e) {
+		if (failed_modules)
+			e = kd_err_wrap(e, "(%u modules failed to load, see above)", failed_modules);
+		log_err("the dump was not saved", e);
+	} else {
+		snprintf(env->dir, sizeof(env->dir), "%s", cap.dir.dir);
+	}
+	if (cfg.kdump_post &&
+	    (e = run_program("kdump_post", cfg.kdump_post, env->saved ? "0" : "1")))
+		log_err("kdump_post", e);
+
+	act = env->saved ? cfg.final_action : cfg.failure_action;
+	if (!env->saved && cfg.failure_action == KD_ACT_DUMP_TO_ROOTFS) {
+		kd_info("failure_action dump_to_rootfs: saving to %s on the root file system",
+			cfg.path ? cfg.path : "/var/crash");
+		if ((e = dump_to_rootfs(&cap, env->root_mnt)))
+			log_err("dump_to_rootfs", e);
+		else {
+			env->saved = 1;
+			snprintf(env->dir, sizeof(env->dir), "%s", cap.dir.dir);
+		}
+		act = cfg.final_action;
+	}
+out:
+	kd_watchdog_stop(wd);
+	kd_svc_config_free(&cfg);
+	return act == KD_ACT_DUMP_TO_ROOTFS ? KD_ACT_REBOOT : act;
 }
 
 void kd_capture_pid1(void)
@@ -362,67 +464,6 @@ void kd_capture_pid1(void)
 	mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	umask(077);
-
-	struct kd_svc_config cfg = { 0 };
-	struct kd_capture cap;
-	kd_capture_init(&cap, &cfg);
-
-	uint64_t bytes = vmcore_size(cap.vmcore);
-	wd_limit = kd_capture_watchdog_limit(bytes, kd_capture_watchdog_override(
-						     read_small("/proc/cmdline")));
-	struct kd_watchdog *wd = NULL;
-	if (wd_limit) {
-		kd_err *e = kd_watchdog_start(wd_limit * 1000ul, watchdog_expired, NULL, &wd);
-		if (e)
-			log_err("no watchdog", e);
-		else
-			kd_info("watchdog: %u s for %llu MiB of %s", wd_limit,
-				(unsigned long long)(bytes >> 20), cap.vmcore);
-	}
-
-	kd_err *e = kd_svc_config_snapshot_read(SNAPSHOT, &cfg);
-	if (e) {
-		log_err("reading the configuration " SNAPSHOT, e);
-		finish(KD_ACT_REBOOT, 1);
-	}
-	if (access(cap.vmcore, R_OK) < 0) {
-		kd_error("%s: %s: this is not a capture kernel (booted by a crash)", cap.vmcore,
-			 strerror(errno));
-		finish(cfg.final_action, 1);
-	}
-
-	struct utsname u;
-	char moddir[512];
-	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", uname(&u) == 0 ? u.release : "");
-	unsigned failed_modules = 0;
-	if ((e = kd_capture_load_modules(MODULES, moddir, &failed_modules)))
-		log_err("loading modules", e);
-
-	const struct kd_target_ops *t = kd_target_ops_for(cfg.target);
-	if (cfg.kdump_pre)
-		e = run_program("kdump_pre", cfg.kdump_pre, NULL);
-	if (!e && !t)
-		e = kd_err_new(0, "the %s target is not built in this kdumpkit",
-			       kd_svc_target_name(cfg.target));
-	if (!e)
-		e = t->save(&cap);
-	int saved = e == NULL;
-	if (e) {
-		if (failed_modules)
-			e = kd_err_wrap(e, "(%u modules failed to load, see above)", failed_modules);
-		log_err("the dump was not saved", e);
-	}
-	if (cfg.kdump_post && (e = run_program("kdump_post", cfg.kdump_post, saved ? "0" : "1")))
-		log_err("kdump_post", e);
-
-	if (!saved && cfg.failure_action == KD_ACT_DUMP_TO_ROOTFS) {
-		kd_info("failure_action dump_to_rootfs: saving to %s on the root file system",
-			cfg.path ? cfg.path : "/var/crash");
-		if ((e = dump_to_rootfs(&cap)))
-			log_err("dump_to_rootfs", e);
-		kd_watchdog_stop(wd);
-		finish(cfg.final_action, 1);
-	}
-	kd_watchdog_stop(wd);
-	finish(saved ? cfg.final_action : cfg.failure_action, 1);
+	struct kd_capture_env env = { .cmdline = read_small("/proc/cmdline"), .msg = stderr };
+	finish(kd_capture_run(&env), 1);
 }

@@ -358,6 +358,114 @@ static void test_raw_save_then_recover(void)
 	free(core), free(base), free(img);
 }
 
+/* The snapshot of c into <dir>/capture.conf. */
+static int write_snapshot(const struct kd_svc_config *c, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	kd_err *e = kd_svc_config_snapshot_write(c, f);
+	int rc = fclose(f);
+	if (e) {
+		kd_err_free(e);
+		return -1;
+	}
+	return rc;
+}
+
+static int run_flow(struct kd_capture_env *env, const char *snap, const char *core,
+		    const char *modules, char *log, size_t loglen)
+{
+	*env = (struct kd_capture_env){ .snapshot = snap, .modules = modules,
+					.moddir = "/nonexistent/lib/modules", .vmcore = core,
+					.cmdline = "irqpoll kdumpkit.watchdog=600", .wait_ms = 10 };
+	FILE *f = tmpfile();
+	kd_log_set_stream(f);
+	enum kd_svc_action a = kd_capture_run(env);
+	kd_log_set_stream(NULL);
+	size_t n = 0;
+	if (f) {
+		rewind(f);
+		n = fread(log, 1, loglen - 1, f);
+		fclose(f);
+	}
+	log[n] = 0;
+	return (int)a;
+}
+
+/* The whole of PID 1's work but the mounts and reboot(2), on a raw target (an image file):
+ * kdump_pre and kdump_post run with the dump's result, the configured action is returned. */
+static void test_capture_run(void)
+{
+	char *core = sd_make_core(), *base = tmpdir();
+	CHECK(core && base);
+	char img[4200], snap[4200], mods[4200], cwd[4096], log[16384];
+	snprintf(img, sizeof(img), "%s/raw.img", base);
+	snprintf(snap, sizeof(snap), "%s/capture.conf", base);
+	snprintf(mods, sizeof(mods), "%s/modules", base);
+	int fd = open(img, O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 64u << 20) == 0);
+	close(fd);
+	FILE *m = fopen(mods, "w");
+	CHECK(m && fputs("kd_missing_module\n", m) >= 0 && fclose(m) == 0);
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL && chdir(base) == 0);
+
+	char *argv[] = { "makedumpfile", "-l", "--message-level", "0", "-d", "31", NULL };
+	struct kd_svc_config c = {
+		.personality = KD_SVC_KDUMP_CONF, .target = KD_TGT_RAW, .device = img,
+		.resolved_device = img, .path = base, .core_collector = "makedumpfile -l -d 31",
+		.collector_argv = argv, .dump_dmesg = 1, .failure_action = KD_ACT_HALT,
+		.final_action = KD_ACT_POWEROFF, .kdump_pre = "/usr/bin/true",
+		.kdump_post = "/usr/bin/touch", /* touches "0" or "1" in the current directory */
+	};
+	CHECK(write_snapshot(&c, snap) == 0);
+	struct kd_capture_env env;
+	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_POWEROFF);
+	CHECK(env.saved && env.dir[0] == 0);
+	CHECK(exists(base, "0") && !exists(base, "1"));
+	CHECK(strstr(log, "kd_missing_module") != NULL); /* logged, not fatal */
+	int found = 0;
+	char dir[4096] = "";
+	CHECK_OK(kd_raw_recover(&c, img, &found, dir, sizeof(dir)));
+	CHECK(found == 1 && exists(dir, "vmcore"));
+
+	/* the device gone: failure_action, kdump_post told "1", the module failure recalled */
+	c.resolved_device = "/nonexistent/raw.img";
+	CHECK(write_snapshot(&c, snap) == 0);
+	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_HALT);
+	CHECK(!env.saved && exists(base, "1"));
+	CHECK(strstr(log, "the dump was not saved") && strstr(log, "/nonexistent/raw.img") &&
+	      strstr(log, "1 modules failed to load"));
+
+	/* kdump_pre failing: no save is tried */
+	c.resolved_device = img;
+	c.kdump_pre = "/usr/bin/false";
+	c.kdump_post = NULL;
+	c.failure_action = KD_ACT_REBOOT;
+	CHECK(write_snapshot(&c, snap) == 0);
+	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_REBOOT);
+	CHECK(!env.saved && strstr(log, "kdump_pre /usr/bin/false exited with status 1"));
+
+	/* dump_to_rootfs with no root file system recorded: logged, then final_action */
+	c.failure_action = KD_ACT_DUMP_TO_ROOTFS;
+	CHECK(write_snapshot(&c, snap) == 0);
+	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_POWEROFF);
+	CHECK(!env.saved && strstr(log, "no root file system was recorded"));
+
+	/* no /proc/vmcore: not a capture kernel, final_action; no snapshot: reboot */
+	CHECK(run_flow(&env, snap, "/nonexistent/vmcore", mods, log, sizeof(log)) ==
+	      KD_ACT_POWEROFF);
+	CHECK(strstr(log, "this is not a capture kernel") != NULL);
+	CHECK(run_flow(&env, "/nonexistent/capture.conf", core, mods, log, sizeof(log)) ==
+	      KD_ACT_REBOOT);
+	CHECK(strstr(log, "/nonexistent/capture.conf") != NULL);
+
+	CHECK(chdir(cwd) == 0);
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+}
+
 static void test_watchdog_limit(void)
 {
 	CHECK_U64(kd_capture_watchdog_limit(0, -1), 300);
@@ -429,7 +537,8 @@ static void test_module_list(void)
 static void quiet(void) { kd_log_set_level(KD_LOG_ERROR); kd_log_set_stream(NULL); CHECK(1); }
 
 TEST_MAIN(T(quiet), T(test_save_dir_kdump_conf), T(test_save_dir_artifacts),
-	  T(test_raw_save_then_recover), T(test_save_dir_kdump_tools_copy),
+	  T(test_raw_save_then_recover), T(test_capture_run),
+	  T(test_save_dir_kdump_tools_copy),
 	  T(test_failure_keeps_incomplete_and_rotates_nothing), T(test_rotation_after_success),
 	  T(test_flat_collector), T(test_watchdog_limit), T(test_watchdog_fires_and_stops),
 	  T(test_actions), T(test_module_list))
