@@ -21,10 +21,13 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "service/initramfs.h"
 #include "service/target.h"
 
-#define SNAPSHOT "/etc/kdumpkit/capture.conf"
-#define MODULES "/etc/kdumpkit/modules"
+/* what the initramfs holds, where initramfs.c puts it */
+#define SNAPSHOT KD_INITRAMFS_SNAPSHOT
+#define MODULES KD_INITRAMFS_MODULES
+#define MODDIR KD_INITRAMFS_MODDIR
 #define ROOT_MNT "/kdump/root"
 
 /* ---- the watchdog ------------------------------------------------------------------------ */
@@ -409,7 +412,7 @@ enum kd_svc_action kd_capture_run(struct kd_capture_env *env)
 	if (env->moddir)
 		snprintf(moddir, sizeof(moddir), "%s", env->moddir);
 	else
-		snprintf(moddir, sizeof(moddir), "/lib/modules/%s", uname(&u) == 0 ? u.release : "");
+		snprintf(moddir, sizeof(moddir), MODDIR "/%s", uname(&u) == 0 ? u.release : "");
 	unsigned failed_modules = 0;
 	if ((e = kd_capture_load_modules(env->modules, moddir, &failed_modules)))
 		log_err("loading modules", e);
