@@ -333,7 +333,10 @@ kd_err *kd_blockdev_find_in(const struct kd_blockdev_roots *r, const char *spec,
 	for (;;) {
 		if (t == TAG_PATH) {
 			if (stat(path, &st) == 0) {
-				e = probe_in(r, path, out);
+				/* a udev link (/dev/disk/by-id/...) names the device by its node */
+				char *real = S_ISBLK(st.st_mode) ? realpath(path, NULL) : NULL;
+				e = probe_in(r, real ? real : path, out);
+				free(real);
 				break;
 			}
 			if (errno != ENOENT && errno != ENXIO && errno != ENODEV) {
@@ -360,7 +363,7 @@ kd_err *kd_blockdev_find_in(const struct kd_blockdev_roots *r, const char *spec,
 					       spec, timeout_ms, root_sys(r));
 			else
 				e = kd_err_new(ENOENT, "no block device holds %s (waited %u ms; "
-					       "probed %u: %s%s)", spec, timeout_ms, seen->total,
+					       "saw %u: %s%s)", spec, timeout_ms, seen->total,
 					       list, seen->total > seen->n ? ", ..." : "");
 			break;
 		}

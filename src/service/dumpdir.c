@@ -61,6 +61,8 @@ kd_err *kd_dumpdir_create(const char *base, enum kd_svc_personality p, time_t t,
 			  struct kd_dumpdir *d)
 {
 	*d = (struct kd_dumpdir){ 0 };
+	if (!base || !base[0])
+		return kd_err_new(EINVAL, "dump directory: no base directory (path) given");
 	struct tm tm;
 	if (!localtime_r(&t, &tm))
 		return kd_err_new(EINVAL, "dump directory: time %lld cannot be shown as a date",
@@ -277,7 +279,7 @@ static kd_err *list_dumps(const char *base, enum kd_svc_personality p, struct en
 		strcpy(e.name, de->d_name);
 		e.dev = st.st_dev;
 		e.ino = st.st_ino;
-		char vm[128];
+		char vm[320];
 		if (p == KD_SVC_KDUMP_TOOLS)
 			snprintf(vm, sizeof(vm), "%s/dump.%s", e.name, e.stamp);
 		else

@@ -20,8 +20,9 @@ struct kd_dumpdir {
 	char dmesg[64];     /* "vmcore-dmesg.txt" or "dmesg.<stamp>" */
 };
 
-/* Create the directory for a dump taken at time t under base (created too, 0700); a name
- * already taken gets a ".1", ".2"... suffix rather than mixing two dumps. */
+/* Create the directory for a dump taken at time t (shown in local time, as `date` does: UTC in
+ * a capture kernel without /etc/localtime) under base (created too, its missing parents 0700);
+ * a name already taken gets a ".1", ".2"... suffix rather than mixing two dumps. */
 kd_err *kd_dumpdir_create(const char *base, enum kd_svc_personality p, time_t t,
 			  struct kd_dumpdir *d);
 /* <dir>/<name>, or <dir>/<name>-incomplete. */

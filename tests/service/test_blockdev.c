@@ -180,7 +180,7 @@ static void test_find_times_out(void)
 	struct kd_blkinfo b;
 	uint64_t t0 = ms_now();
 	CHECK_ERR_HAS(kd_blockdev_find_in(&r, "UUID=" XFS_UUID, 300, &b),
-		      "no block device holds UUID=" XFS_UUID " (waited 300 ms; probed 1: vdb)");
+		      "no block device holds UUID=" XFS_UUID " (waited 300 ms; saw 1: vdb)");
 	uint64_t took = ms_now() - t0;
 	CHECK(took >= 300 && took < 3000);
 	CHECK_ERR_HAS(kd_blockdev_find_in(&r, "/dev/vdz", 200, &b), "/dev/vdz did not appear "

@@ -51,6 +51,7 @@ static void test_names(void)
 	snprintf(deep, sizeof(deep), "%s/a", base);
 	CHECK(S_ISDIR(mode_of(deep) | S_IFDIR) && (mode_of(deep) & 0077) == 0);
 
+	CHECK_ERR_HAS(kd_dumpdir_create("", KD_SVC_KDUMP_CONF, T0, &d), "no base directory");
 	/* a base that is a file */
 	CHECK(st_put(base, "file", "x") == 0);
 	snprintf(deep, sizeof(deep), "%s/file", base);
