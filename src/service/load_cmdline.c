@@ -54,26 +54,35 @@ static int key_matches(const char *key, const char *pattern)
 	return kd_cmdline_key_eq(key, pattern);
 }
 
-static void drop_matching(struct kd_cmdline *cl, const char *pattern)
+static kd_err *drop_matching(struct kd_cmdline *cl, const char *pattern)
 {
 	size_t i = 0;
 	while (i < cl->count) {
-		if (key_matches(cl->params[i].key, pattern))
-			kd_cmdline_remove(cl, cl->params[i].key); /* removes every occurrence */
-		else
+		if (!key_matches(cl->params[i].key, pattern)) {
 			i++;
+			continue;
+		}
+		/* kd_cmdline_remove frees the parameters it removes, this key among them */
+		char *key = strdup(cl->params[i].key);
+		if (!key)
+			return kd_err_new(ENOMEM, "editing the command line");
+		kd_cmdline_remove(cl, key); /* every occurrence */
+		free(key);
 	}
+	return NULL;
 }
 
 /* "name" of "name=value" (KDUMP_COMMANDLINE_REMOVE lists names; a value is ignored). */
-static void drop_names(struct kd_cmdline *cl, const char *names)
+static kd_err *drop_names(struct kd_cmdline *cl, const char *names)
 {
 	struct kd_cmdline list = { 0 };
-	if (!names || kd_err_ignore(kd_cmdline_parse(names, &list)))
-		return;
-	for (size_t i = 0; i < list.count; i++)
-		drop_matching(cl, list.params[i].key);
+	kd_err *e = kd_cmdline_parse(names ? names : "", &list);
+	if (e)
+		return kd_err_wrap(e, "parsing KDUMP_COMMANDLINE_REMOVE");
+	for (size_t i = 0; i < list.count && !e; i++)
+		e = drop_matching(cl, list.params[i].key);
 	kd_cmdline_free(&list);
+	return e;
 }
 
 static int has_key(const struct kd_cmdline *cl, const char *key)
@@ -135,11 +144,12 @@ kd_err *kd_load_cmdline(const struct kd_svc_config *c, const char *running,
 	/* init's arguments are the first kernel's init's */
 	free(cl.init_args);
 	cl.init_args = NULL;
-	for (const char *const *d = kd_load_cmdline_drop; *d; d++)
-		drop_matching(&cl, *d);
+	for (const char *const *d = kd_load_cmdline_drop; *d && !e; d++)
+		e = drop_matching(&cl, *d);
 	/* KDUMP_COMMANDLINE_REMOVE edits the first kernel's line only, as in kdump-utils (its
 	 * template removes "cma" and appends "cma=0") */
-	drop_names(&cl, c->cmdline_remove);
+	if (!e)
+		e = drop_names(&cl, c->cmdline_remove);
 	for (const char *const *a = kd_load_cmdline_add; *a && !e; a++)
 		e = add_default(&cl, &user, *a);
 	if (!e && boot_apicid && *boot_apicid && !has_key(&user, "disable_cpu_apicid"))
