@@ -11,6 +11,8 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -466,6 +468,132 @@ static void test_capture_run(void)
 	free(core), free(base);
 }
 
+#define LOOP_UUID "9e3f1c2a-7b4d-4c5e-8f6a-1b2c3d4e5f60"
+
+/* An ext4 image on a loop device, in a mount namespace of this process's own (mounts vanish
+ * with it). 0 where the machine does not allow it (not root, no loop devices). */
+static int loop_ext4(const char *dir, char *loop, size_t len)
+{
+	static int unshared;
+	if (!unshared) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return 0;
+		unshared = 1;
+	}
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "cd %s && truncate -s 64M fs.img && mkfs.ext4 -F -q -U "
+		 LOOP_UUID " fs.img && losetup -f --show fs.img", dir);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	if (!fgets(loop, (int)len, p))
+		loop[0] = 0;
+	pclose(p);
+	loop[strcspn(loop, "\n")] = 0;
+	return loop[0] != 0;
+}
+
+static void loop_free(const char *loop)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", loop);
+	if (system(cmd))
+		fprintf(stderr, "  %s failed\n", cmd);
+}
+
+/* Mount the image read-only and look for <rel>/<one dump dir>/vmcore. */
+static int saved_on(const char *loop, const char *mnt, const char *rel)
+{
+	if (mount(loop, mnt, "ext4", MS_RDONLY, NULL) < 0)
+		return 0;
+	char base[4096];
+	snprintf(base, sizeof(base), "%s%s", mnt, rel);
+	DIR *d = opendir(base);
+	int found = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char sub[4096 + 256];
+		snprintf(sub, sizeof(sub), "%s/%s", base, de->d_name);
+		if (!strncmp(de->d_name, "127.0.0.1-", 10) && exists(sub, "vmcore") &&
+		    exists(sub, "vmcore-dmesg.txt"))
+			found++;
+	}
+	if (d)
+		closedir(d);
+	umount(mnt);
+	return found;
+}
+
+/* Directory targets for real: an ext4 file system on a loop device found by UUID= (libblkid
+ * scanning /sys), mounted, the dump saved under `path` from its root (named target) or under
+ * `path` less mount_prefix (the file system holding path), unmounted; and dump_to_rootfs
+ * after a raw target failed. */
+static void test_fs_targets_on_loop(void)
+{
+	char *core = sd_make_core(), *base = tmpdir();
+	char loop[64] = "", mnt[4200], snap[4200], rootmnt[4200];
+	CHECK(core && base);
+	if (!loop_ext4(base, loop, sizeof(loop))) {
+		fprintf(stderr, "  (no loop devices or mount namespace here: mounting not tested)\n");
+		CHECK(1);
+		goto out;
+	}
+	snprintf(mnt, sizeof(mnt), "%s/mnt/target", base);
+	snprintf(rootmnt, sizeof(rootmnt), "%s/mnt/root", base);
+	struct kd_svc_config c;
+	struct kd_capture cap;
+	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
+	c.target = KD_TGT_FS;
+	c.fstype = "ext4";
+	c.device = "UUID=" LOOP_UUID;
+	c.resolved_device = "UUID=" LOOP_UUID;
+	c.resolved_fstype = "ext4";
+	c.path = "/var/crash";
+	setup_cap(&cap, &c, core);
+	cap.mnt = mnt;
+	cap.wait_ms = 2000;
+	CHECK_OK(kd_target_ops_for(KD_TGT_FS)->save(&cap));
+	CHECK(saved_on(loop, mnt, "/var/crash") == 1);
+
+	/* the file system that holds /srv/dumps, mounted on /srv in the first kernel */
+	c.target = KD_TGT_PATH;
+	c.path = "/srv/dumps";
+	c.mount_prefix = "/srv";
+	cap.when = WHEN + 60;
+	CHECK_OK(kd_target_ops_for(KD_TGT_PATH)->save(&cap));
+	CHECK(saved_on(loop, mnt, "/dumps") == 1);
+
+	/* a type that does not match what the device holds: refused before mounting */
+	c.resolved_fstype = "xfs";
+	CHECK_ERR_HAS(kd_target_ops_for(KD_TGT_PATH)->save(&cap), "holds ext4, not the xfs");
+
+	/* the raw device is gone: failure_action dump_to_rootfs saves into path on "/" */
+	char *argv[] = { "makedumpfile", "-l", "--message-level", "0", "-d", "31", NULL };
+	struct kd_svc_config r = {
+		.personality = KD_SVC_KDUMP_CONF, .target = KD_TGT_RAW,
+		.resolved_device = "/nonexistent/raw", .path = "/var/crash",
+		.core_collector = "makedumpfile -l -d 31", .collector_argv = argv,
+		.dump_dmesg = 1, .failure_action = KD_ACT_DUMP_TO_ROOTFS,
+		.final_action = KD_ACT_HALT, .rootfs_device = "UUID=" LOOP_UUID,
+		.rootfs_fstype = "ext4",
+	};
+	snprintf(snap, sizeof(snap), "%s/capture.conf", base);
+	CHECK(write_snapshot(&r, snap) == 0);
+	struct kd_capture_env env = { .snapshot = snap, .modules = "/nonexistent/modules",
+				      .vmcore = core, .cmdline = "kdumpkit.watchdog=0",
+				      .wait_ms = 10, .root_mnt = rootmnt };
+	kd_log_set_stream(fopen("/dev/null", "w"));
+	CHECK(kd_capture_run(&env) == KD_ACT_HALT);
+	kd_log_set_stream(NULL);
+	CHECK(env.saved && !strncmp(env.dir, rootmnt, strlen(rootmnt)));
+	CHECK(saved_on(loop, mnt, "/var/crash") == 2);
+	loop_free(loop);
+out:
+	rmrf(base);
+	unlink(core);
+	free(core), free(base);
+}
+
 static void test_watchdog_limit(void)
 {
 	CHECK_U64(kd_capture_watchdog_limit(0, -1), 300);
@@ -538,7 +666,7 @@ static void quiet(void) { kd_log_set_level(KD_LOG_ERROR); kd_log_set_stream(NULL
 
 TEST_MAIN(T(quiet), T(test_save_dir_kdump_conf), T(test_save_dir_artifacts),
 	  T(test_raw_save_then_recover), T(test_capture_run),
-	  T(test_save_dir_kdump_tools_copy),
+	  T(test_fs_targets_on_loop), T(test_save_dir_kdump_tools_copy),
 	  T(test_failure_keeps_incomplete_and_rotates_nothing), T(test_rotation_after_success),
 	  T(test_flat_collector), T(test_watchdog_limit), T(test_watchdog_fires_and_stops),
 	  T(test_actions), T(test_module_list))
