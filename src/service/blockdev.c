@@ -211,7 +211,34 @@ static int matches(enum tag t, const char *want, const struct kd_blkinfo *b)
 struct seen {
 	char names[SEEN_MAX][64];
 	unsigned n, total;
+	/* devices probed and not matching, as "name size": not opened again while waiting
+	 * (a machine with hundreds of disks is looked through ten times a second) unless
+	 * their size changes (media inserted, a partition table re-read) */
+	char **probed;
+	size_t nprobed, cap;
 };
+
+static int was_probed(const struct seen *s, const char *key)
+{
+	for (size_t i = 0; i < s->nprobed; i++)
+		if (!strcmp(s->probed[i], key))
+			return 1;
+	return 0;
+}
+
+static void remember(struct seen *s, const char *key)
+{
+	if (s->nprobed == s->cap) {
+		size_t c = s->cap ? s->cap * 2 : 32;
+		char **v = realloc(s->probed, c * sizeof(*v));
+		if (!v)
+			return; /* probing again is only slower */
+		s->probed = v;
+		s->cap = c;
+	}
+	if ((s->probed[s->nprobed] = strdup(key)))
+		s->nprobed++;
+}
 
 /* One look through <sys>/class/block: 1 and *out filled when a device matches. */
 static int scan(const struct kd_blockdev_roots *r, enum tag t, const char *want,
@@ -229,7 +256,8 @@ static int scan(const struct kd_blockdev_roots *r, enum tag t, const char *want,
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		char sysdir[PATH_MAX], attr[PATH_MAX], buf[64], name[256], node[PATH_MAX];
+		char sysdir[PATH_MAX], attr[PATH_MAX], buf[64] = "", name[256], node[PATH_MAX];
+		char key[320];
 		if (pathf(sysdir, sizeof(sysdir), "%s/%s", dir, de->d_name))
 			continue;
 		if (seen->n < SEEN_MAX)
@@ -238,7 +266,11 @@ static int scan(const struct kd_blockdev_roots *r, enum tag t, const char *want,
 		seen->total++;
 		/* an empty loop device or a drive without media has nothing to probe */
 		if (!pathf(attr, sizeof(attr), "%s/size", sysdir) &&
-		    !read_attr(attr, buf, sizeof(buf)) && !strcmp(buf, "0"))
+		    read_attr(attr, buf, sizeof(buf)))
+			buf[0] = '\0';
+		if (!strcmp(buf, "0"))
+			continue;
+		if (pathf(key, sizeof(key), "%s %s", de->d_name, buf) || was_probed(seen, key))
 			continue;
 		if (uevent_devname(sysdir, name, sizeof(name))) {
 			/* sysfs writes '/' in a device's name as '!' */
@@ -259,8 +291,10 @@ static int scan(const struct kd_blockdev_roots *r, enum tag t, const char *want,
 		}
 		if (!b.sysfs[0])
 			copy(b.sysfs, sizeof(b.sysfs), sysdir, strlen(sysdir));
-		if (!matches(t, want, &b))
+		if (!matches(t, want, &b)) {
+			remember(seen, key);
 			continue;
+		}
 		if (found) {
 			kd_warn("%s: both %s and %s match; using %s", spec, out->devnode, b.devnode,
 				out->devnode);
@@ -375,6 +409,9 @@ kd_err *kd_blockdev_find_in(const struct kd_blockdev_roots *r, const char *spec,
 		uint64_t left = timeout_ms - waited;
 		sleep_ms(left < POLL_MS ? (unsigned)left : POLL_MS);
 	}
+	for (size_t i = 0; i < seen->nprobed; i++)
+		free(seen->probed[i]);
+	free(seen->probed);
 	free(seen);
 	return e;
 }

@@ -225,6 +225,32 @@ static void test_find_waits_for_late_device(void)
 	CHECK_OK(kd_blockdev_find_in(&r, "/dev/vdd", 5000, &b));
 	CHECK_STR(b.uuid, EXT4_UUID);
 	waitpid(pid, &st, 0);
+
+	st_rmrf(root);
+	free(root);
+
+	/* a device probed once without a match is probed again when its size changes (media
+	 * inserted: an empty vde that becomes the ext4 image) */
+	root = st_tmpdir("blkmedia");
+	roots_of(root, &r, sys, dev);
+	add_dev(root, "vde", "zero.img", "2048");
+	pid = fork();
+	if (pid == 0) {
+		char p[4096], t[4096];
+		usleep(300 * 1000);
+		snprintf(p, sizeof(p), "%s/dev/vde", root);
+		snprintf(t, sizeof(t), "%s/ext4.img", imgdir);
+		unlink(p);
+		if (symlink(t, p) || st_put(root, "sys/class/block/vde/size", "131072\n"))
+			_exit(1);
+		_exit(0);
+	}
+	CHECK_OK(kd_blockdev_find_in(&r, "UUID=" EXT4_UUID, 5000, &b));
+	char want[4200];
+	snprintf(want, sizeof(want), "%s/dev/vde", root);
+	CHECK_STR(b.devnode, want);
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	st_rmrf(root);
 	free(root);
 }
