@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "service/kmod.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -83,8 +84,12 @@ static char *name_of(const char *s, size_t len)
 		if (s[i] == '/')
 			b = s + i + 1;
 	size_t nl = (size_t)(s + len - sl - b);
-	if (!nl)
+	/* a kernel module's name: letters, digits, '_' ('-' in file names), < MODULE_NAME_LEN */
+	if (!nl || nl >= 64)
 		return NULL;
+	for (size_t i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)b[i]) && b[i] != '_' && b[i] != '-')
+			return NULL;
 	char *name = strndup(b, nl);
 	if (name)
 		normalize(name);

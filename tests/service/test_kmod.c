@@ -111,6 +111,9 @@ static void test_errors(void)
 	CHECK_ERR_HAS(kd_kmod_index_parse("x/a.ko: y/a.ko.xz\n", 18, "m.dep", &ix),
 		      "a depends on itself");
 	CHECK_ERR_HAS(kd_kmod_index_parse(".ko:\n", 5, "m.dep", &ix), "not a module path");
+	/* a name the kernel would not have ("dm-mod.ko" from dm-mod.ko.ko) */
+	CHECK_ERR_HAS(kd_kmod_index_parse("k/dm-mod.ko.ko:\n", 16, "m.dep", &ix),
+		      "\"k/dm-mod.ko.ko\" is not a module path");
 	CHECK(ix == NULL);
 	/* a cycle, and a dependency with no line of its own */
 	const char *cyc = "a.ko: b.ko\nb.ko: a.ko\nc.ko: d.ko\n";
