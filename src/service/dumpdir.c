@@ -31,7 +31,34 @@ kd_err *kd_dumpdir_path(const struct kd_dumpdir *d, const char *name, int incomp
 	return NULL;
 }
 
-/* mkdir -p, new components 0700. */
+static kd_err *fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kd_err_errno("opening %s to sync it", dir);
+	kd_err *e = NULL;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		e = kd_err_errno("syncing directory %s", dir);
+	close(fd);
+	return e;
+}
+
+/* The directory holding path (its name's entry lives there). */
+static kd_err *fsync_parent(const char *path)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", path);
+	char *slash = strrchr(p, '/');
+	if (!slash)
+		return fsync_dir(".");
+	if (slash == p)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return fsync_dir(p);
+}
+
+/* mkdir -p, new components 0700, each new entry synced into its parent. */
 static kd_err *make_base(const char *base)
 {
 	char p[PATH_MAX];
@@ -43,8 +70,15 @@ static kd_err *make_base(const char *base)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return kd_err_errno("creating %s", p);
+		if (s > p + 1 && s[-1] != '/') {
+			if (mkdir(p, 0700) == 0) {
+				kd_err *e = fsync_parent(p);
+				if (e)
+					return e;
+			} else if (errno != EEXIST) {
+				return kd_err_errno("creating %s", p);
+			}
+		}
 		*s = c;
 		if (!c)
 			break;
@@ -93,7 +127,8 @@ kd_err *kd_dumpdir_create(const char *base, enum kd_svc_personality p, time_t t,
 			/* the umask may have taken bits away; exactly 0700 whatever it is */
 			if (chmod(d->dir, 0700) < 0)
 				return kd_err_errno("setting the mode of %s", d->dir);
-			return NULL;
+			/* a crash or power cut later must not lose the directory the dump is in */
+			return fsync_parent(d->dir);
 		}
 		if (errno != EEXIST)
 			return kd_err_errno("creating dump directory %s", d->dir);
@@ -116,18 +151,6 @@ kd_err *kd_dumpdir_open_incomplete(const struct kd_dumpdir *d, const char *name,
 		close(*fd);
 		*fd = -1;
 	}
-	return e;
-}
-
-static kd_err *fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return kd_err_errno("opening %s to sync it", dir);
-	kd_err *e = NULL;
-	if (fsync(fd) < 0 && errno != EINVAL)
-		e = kd_err_errno("syncing directory %s", dir);
-	close(fd);
 	return e;
 }
 
