@@ -18,6 +18,8 @@ int kd_makedumpfile_main(int argc, char **argv);
 int kd_report_main(int argc, char **argv);
 int kd_kexec_main(int argc, char **argv);
 int kd_capture_main(int argc, char **argv);
+/* kdumpctl and kdump-config (argv[0] tells which) */
+int kd_kdumpctl_main(int argc, char **argv);
 
 const struct kd_applet *kd_applet_find(const char *name);
 /* Dispatch: argv[0]'s basename names an applet, or argv[0] is kdumpkit and argv[1] does. */

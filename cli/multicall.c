@@ -16,8 +16,8 @@ const struct kd_applet kd_applets[] = {
 	  kd_makedumpfile_main },
 	{ "vmcore-dmesg", "print the dead kernel's log from a dump", kd_vmcore_dmesg_main },
 	{ "report", "what crashed, where and why, without debuginfo", kd_report_main },
-	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", NULL },
-	{ "kdump-config", "the kdump service with Debian kdump-tools' verbs", NULL },
+	{ "kdumpctl", "the kdump service: reserve, load, save, rotate", kd_kdumpctl_main },
+	{ "kdump-config", "the kdump service with Debian kdump-tools' verbs", kd_kdumpctl_main },
 	{ "init", "the capture kernel's PID 1 (in the kdump initramfs)", kd_capture_main },
 };
 const unsigned kd_applet_count = sizeof(kd_applets) / sizeof(kd_applets[0]);
