@@ -402,10 +402,13 @@ def compare(c, image, runs, timings, sizes):
 
 def summarize(timings, sizes):
     print("\ntimings (host clock, seconds from the panic line):")
-    print(f"  {'run':34s} {'capture boot':>12s} {'capture done':>12s} {'multi-user':>10s}")
+    print(f"  {'run':34s} {'capture boot':>12s} {'dump saved':>10s} {'reboot':>8s} "
+          f"{'multi-user':>10s}")
     for t in timings:
+        saved = t["panic_to_dump_saved"]
         print(f"  {t['tag']:34s} {t['panic_to_capture_boot']:12.1f} "
-              f"{t['panic_to_capture_done']:12.1f} {t['panic_to_multi_user']:10.1f}")
+              f"{saved if saved is not None else '-':>10} "
+              f"{t['panic_to_capture_done']:8.1f} {t['panic_to_multi_user']:10.1f}")
     for k, v in sizes.items():
         if k != "kdumpkit-listing":
             print(f"  size {k}: {v}")

@@ -552,11 +552,15 @@ def crash_cycle(g, boot_id, up_timeout=900):
     i_c, t_c, _ = g.wait_console(r"Linux version \d", i_p, 120, "the capture kernel's boot")
     i_r, t_r, _ = g.wait_console(r"reboot: (Restarting system|Power down)", i_c, up_timeout,
                                  "the capture kernel's reboot")
+    # kdumpkit's capture says "saved /path/vmcore", kdump-tools' "saved vmcore in /path"
+    saved = g.console.find(r"\bsaved (/\S+|vmcore in )", i_c)
     i_b, t_b, _ = g.wait_console(r"Linux version \d", i_r, 60, "the system's reboot")
     new_id = g.wait_up(up_timeout, not_boot_id=boot_id)
     hit = g.console.find(r"Reached target .*Multi-User System", i_b)
     t_up = hit[1] if hit else time.monotonic()
     return {"panic_to_capture_boot": round(t_c - t_p, 1),
+            "panic_to_dump_saved": round(saved[1] - t_p, 1) if saved and saved[0] < i_r
+            else None,
             "panic_to_capture_done": round(t_r - t_p, 1),
             "panic_to_multi_user": round(t_up - t_p, 1),
             "capture_lines": (i_c, i_r)}, new_id
