@@ -27,7 +27,8 @@ struct directive {
 
 static const struct directive directives[] = {
 	{ "path", D_SET, CF_PATH, "path /var/crash" },
-	{ "core_collector", D_SET, CF_COLLECTOR, "core_collector makedumpfile -l --message-level 7 -d 31" },
+	{ "core_collector", D_SET, CF_COLLECTOR,
+	  "core_collector makedumpfile -l --message-level 7 -d 31" },
 	{ "ext4", D_SET, CF_TARGET, "ext4 UUID=<uuid>" },
 	{ "xfs", D_SET, CF_TARGET, "xfs UUID=<uuid>" },
 	{ "btrfs", D_SET, CF_TARGET, "btrfs UUID=<uuid>" },
@@ -82,6 +83,9 @@ static const struct directive directives[] = {
 	  "kdumpkit does not save to minix; write `ext4|xfs|btrfs <device|UUID=|LABEL=>`, "
 	  "`raw <device>`, or no target line to save under path on the file system holding it" },
 };
+#define DIRECTIVES "path, core_collector, ext4|xfs|btrfs|raw <device>, ssh, nfs, sshkey, " \
+	"failure_action, final_action, extra_modules, force_rebuild, force_no_rebuild, " \
+	"kdump_pre, kdump_post"
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
 static int is_destination(int field)
@@ -137,47 +141,55 @@ kd_err *conf_kdump_parse(const struct kd_svc_config_source *src, struct conf_fil
 		const struct directive *d = NULL;
 		size_t di = 0;
 		for (; di < NDIRECTIVES; di++)
-			if (strlen(directives[di].name) == nlen && !memcmp(directives[di].name, name, nlen)) {
+			if (strlen(directives[di].name) == nlen &&
+			    !memcmp(directives[di].name, name, nlen)) {
 				d = &directives[di];
 				break;
 			}
 		if (!d) {
-			err = kd_err_new(EINVAL, "%s:%u: unknown directive \"%.*s\"; kdump.conf takes "
-					 "path, core_collector, ext4|xfs|btrfs|raw <device>, ssh, nfs, "
-					 "sshkey, failure_action, final_action, extra_modules, "
-					 "force_rebuild, force_no_rebuild, kdump_pre, kdump_post "
-					 "(see kdump.conf(5))", f, l.no, (int)nlen, name);
+			err = kd_err_new(EINVAL, "%s:%u: unknown directive \"%.*s\"; kdump.conf "
+					 "takes " DIRECTIVES " (see kdump.conf(5))", f, l.no,
+					 (int)nlen, name);
 			break;
 		}
 		if (d->kind == D_REMOVED) {
-			err = kd_err_new(EINVAL, "%s:%u: \"%s\" was removed from kdump.conf (kdump-utils "
-					 "rejects it too); %s", f, l.no, d->name, d->text);
+			err = kd_err_new(EINVAL,
+					 "%s:%u: \"%s\" was removed from kdump.conf (kdump-utils "
+					 "rejects it too); %s",
+					 f, l.no, d->name, d->text);
 			break;
 		}
 		if (d->kind == D_REFUSED) {
-			err = kd_err_new(EINVAL, "%s:%u: \"%s\" is not supported by kdumpkit; %s", f,
-					 l.no, d->name, d->text);
+			err = kd_err_new(EINVAL, "%s:%u: \"%s\" is not supported by kdumpkit; %s",
+					 f, l.no, d->name, d->text);
 			break;
 		}
 		if (v == ve) {
-			err = kd_err_new(EINVAL, "%s:%u: \"%s\" needs a value; write e.g. `%s`", f, l.no,
-					 d->name, d->kind == D_SET || d->kind == D_ALIAS ? d->text
-					 : "auto_reset_crashkernel yes");
+			err = kd_err_new(EINVAL, "%s:%u: \"%s\" needs a value; write e.g. `%s`", f,
+					 l.no, d->name,
+					 d->kind == D_SET || d->kind == D_ALIAS
+					     ? d->text
+					     : "auto_reset_crashkernel yes");
 			break;
 		}
 		if (!out->first_line)
 			out->first_line = l.no;
 		if (seen[di] && d->field < 0) {
-			err = kd_err_new(EINVAL, "%s:%u: \"%s\" again, %s:%u has it already; keep one "
-					 "of the two lines", f, l.no, d->name, f, seen[di]);
+			err = kd_err_new(EINVAL,
+					 "%s:%u: \"%s\" again, %s:%u has it already; keep one "
+					 "of the two lines",
+					 f, l.no, d->name, f, seen[di]);
 			break;
 		}
 		seen[di] = l.no;
 		if (d->kind == D_IGNORE) {
 			if (!strcmp(d->name, "auto_reset_crashkernel") &&
-			    !((ve - v == 3 && !memcmp(v, "yes", 3)) || (ve - v == 2 && !memcmp(v, "no", 2)))) {
-				err = kd_err_new(EINVAL, "%s:%u: auto_reset_crashkernel \"%.*s\": write "
-						 "yes or no", f, l.no, (int)(ve - v), v);
+			    !((ve - v == 3 && !memcmp(v, "yes", 3)) ||
+			      (ve - v == 2 && !memcmp(v, "no", 2)))) {
+				err = kd_err_new(EINVAL,
+						 "%s:%u: auto_reset_crashkernel \"%.*s\": write "
+						 "yes or no",
+						 f, l.no, (int)(ve - v), v);
 				break;
 			}
 			kd_debug("%s:%u: %s ignored: %s", f, l.no, d->name, d->text);
@@ -190,24 +202,29 @@ kd_err *conf_kdump_parse(const struct kd_svc_config_source *src, struct conf_fil
 		const struct conf_setting *prev = already(out, d->field);
 		if (prev) {
 			if (is_destination(d->field))
-				err = kd_err_new(EINVAL, "%s:%u: a second dump target (\"%s\"), %s:%u "
-						 "names one already (\"%s\"); kdumpkit saves to one "
-						 "target: keep one of the two lines", f, l.no, d->name, f,
-						 prev->line, prev->key);
+				err =
+				    kd_err_new(EINVAL,
+					       "%s:%u: a second dump target (\"%s\"), %s:%u "
+					       "names one already (\"%s\"); kdumpkit saves to one "
+					       "target: keep one of the two lines",
+					       f, l.no, d->name, f, prev->line, prev->key);
 			else if (strcmp(prev->key, d->name))
-				err = kd_err_new(EINVAL, "%s:%u: \"%s\" and %s:%u \"%s\" both set the "
-						 "failure action (default is the old name of "
-						 "failure_action); keep only the failure_action line", f,
-						 l.no, d->name, f, prev->line, prev->key);
+				err =
+				    kd_err_new(EINVAL,
+					       "%s:%u: \"%s\" and %s:%u \"%s\" both set the "
+					       "failure action (default is the old name of "
+					       "failure_action); keep only the failure_action line",
+					       f, l.no, d->name, f, prev->line, prev->key);
 			else
-				err = kd_err_new(EINVAL, "%s:%u: \"%s\" again, %s:%u has it already; "
-						 "keep one of the two lines", f, l.no, d->name, f,
-						 prev->line);
+				err = kd_err_new(EINVAL,
+						 "%s:%u: \"%s\" again, %s:%u has it already; "
+						 "keep one of the two lines",
+						 f, l.no, d->name, f, prev->line);
 			break;
 		}
 		if (d->kind == D_ALIAS)
-			kd_warn("%s:%u: \"default\" is the deprecated name of failure_action; write "
-				"`failure_action %.*s`", f, l.no, (int)(ve - v), v);
+			kd_warn("%s:%u: \"default\" is the deprecated name of failure_action; "
+				"write failure_action instead", f, l.no);
 		struct conf_setting *s = &out->set[d->field];
 		s->value = conf_strndup(v, (size_t)(ve - v));
 		if (!s->value) {

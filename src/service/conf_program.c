@@ -42,7 +42,8 @@ static kd_err *read_at(int fd, void *buf, size_t len, off_t off, const char *wha
 kd_err *kd_svc_check_static_program(const char *what, const char *path)
 {
 	if (path[0] != '/')
-		return kd_err_new(EINVAL, "%s \"%s\": write the program's absolute path", what, path);
+		return kd_err_new(EINVAL, "%s \"%s\": write the program's absolute path", what,
+				  path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT
@@ -89,8 +90,9 @@ kd_err *kd_svc_check_static_program(const char *what, const char *path)
 	if ((err = read_at(fd, &eh, sizeof(eh), 0, what, path)))
 		goto out;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		err = kd_err_new(ENOEXEC, "%s %s: an ELF file that is not a program (e_type %u); %s",
-				 what, path, eh.e_type, STATIC_HINT);
+		err =
+		    kd_err_new(ENOEXEC, "%s %s: an ELF file that is not a program (e_type %u); %s",
+			       what, path, eh.e_type, STATIC_HINT);
 		goto out;
 	}
 	if (HOST_MACHINE != EM_NONE && eh.e_machine != HOST_MACHINE) {
@@ -99,14 +101,15 @@ kd_err *kd_svc_check_static_program(const char *what, const char *path)
 		goto out;
 	}
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM) {
-		err = kd_err_new(ENOEXEC, "%s %s: an ELF program without usable program headers; %s",
-				 what, path, STATIC_HINT);
+		err =
+		    kd_err_new(ENOEXEC, "%s %s: an ELF program without usable program headers; %s",
+			       what, path, STATIC_HINT);
 		goto out;
 	}
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
-		if ((err = read_at(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph)),
-				   what, path)))
+		if ((err = read_at(fd, &ph, sizeof(ph),
+				   (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph)), what, path)))
 			goto out;
 		if (ph.p_type != PT_INTERP)
 			continue;
@@ -114,10 +117,14 @@ kd_err *kd_svc_check_static_program(const char *what, const char *path)
 		size_t il = ph.p_filesz < sizeof(interp) - 1 ? ph.p_filesz : sizeof(interp) - 1;
 		if (pread(fd, interp, il, (off_t)ph.p_offset) < 0)
 			interp[0] = '\0';
-		interp[sizeof(interp) - 1] = '\0';
-		err = kd_err_new(ENOEXEC, "%s %s: dynamically linked (it asks for %s), and kdumpkit's "
-				 "capture environment has no shared libraries; %s", what, path,
-				 interp[0] ? interp : "a program interpreter", STATIC_HINT);
+		for (size_t k = 0; k < il; k++) /* it goes into a message */
+			if (interp[k] && (interp[k] < 0x20 || interp[k] > 0x7e))
+				interp[k] = '?';
+		err = kd_err_new(ENOEXEC,
+				 "%s %s: dynamically linked (it asks for %s), and kdumpkit's "
+				 "capture environment has no shared libraries; %s",
+				 what, path, interp[0] ? interp : "a program interpreter",
+				 STATIC_HINT);
 		goto out;
 	}
 out:

@@ -111,7 +111,8 @@ kd_err *kd_svc_config_snapshot_write(const struct kd_svc_config *c, FILE *f)
 		case T_PERSONALITY: {
 			unsigned v = (unsigned)*(const enum kd_svc_personality *)at;
 			if (v >= NPERS)
-				return kd_err_new(EINVAL, "writing the snapshot: personality %u", v);
+				return kd_err_new(EINVAL, "writing the snapshot: personality %u",
+						  v);
 			put_value(f, d->key, personalities[v]);
 			break;
 		}
@@ -163,13 +164,18 @@ static kd_err *next(struct reader *r, const char *want)
 	free(r->value);
 	r->key = r->value = NULL;
 	if (!conf_next_line(&r->src, &r->pos, &r->l, &err))
-		return err ? err : kd_err_new(EINVAL, "%s: ends after line %u, before %s; rebuild the "
-					      "initramfs", r->name, r->l.no, want);
+		return err ? err
+			   : kd_err_new(EINVAL,
+					"%s: ends after line %u, before %s; rebuild the "
+					"initramfs",
+					r->name, r->l.no, want);
 	const char *sp = memchr(r->l.p, ' ', r->l.len);
 	size_t klen = sp ? (size_t)(sp - r->l.p) : r->l.len;
 	if (klen != strlen(want) || memcmp(r->l.p, want, klen))
-		return kd_err_new(EINVAL, "%s:%u: \"%.*s\" where the snapshot has %s; rebuild the "
-				  "initramfs", r->name, r->l.no, (int)(klen > 40 ? 40 : klen), r->l.p, want);
+		return kd_err_new(EINVAL,
+				  "%s:%u: \"%.*s\" where the snapshot has %s; rebuild the "
+				  "initramfs",
+				  r->name, r->l.no, (int)(klen > 40 ? 40 : klen), r->l.p, want);
 	r->key = conf_strndup(r->l.p, klen);
 	if (!r->key)
 		return kd_err_new(ENOMEM, "reading %s", r->name);
@@ -185,9 +191,11 @@ static kd_err *next(struct reader *r, const char *want)
 		if (*p == '\\') {
 			int hi, lo;
 			static const char hex[] = "0123456789abcdef";
-			const char *h1 = end - p >= 4 && p[1] == 'x' && p[2] ? strchr(hex, p[2]) : NULL;
+			const char *h1 =
+			    end - p >= 4 && p[1] == 'x' && p[2] ? strchr(hex, p[2]) : NULL;
 			const char *h2 = h1 && p[3] ? strchr(hex, p[3]) : NULL;
-			if (!h1 || !h2 || (hi = (int)(h1 - hex), lo = (int)(h2 - hex), !(hi | lo))) {
+			if (!h1 || !h2 ||
+			    (hi = (int)(h1 - hex), lo = (int)(h2 - hex), !(hi | lo))) {
 				free(v);
 				return kd_err_new(EINVAL, "%s:%u: a bad escape in %s; rebuild the "
 						  "initramfs", r->name, r->l.no, want);
@@ -196,8 +204,10 @@ static kd_err *next(struct reader *r, const char *want)
 			p += 4;
 		} else if (*p < 0x20 || *p > 0x7e) {
 			free(v);
-			return kd_err_new(EINVAL, "%s:%u: an unescaped byte 0x%02x in %s; rebuild the "
-					  "initramfs", r->name, r->l.no, *p, want);
+			return kd_err_new(EINVAL,
+					  "%s:%u: an unescaped byte 0x%02x in %s; rebuild the "
+					  "initramfs",
+					  r->name, r->l.no, *p, want);
 		} else {
 			v[n++] = (char)*p++;
 		}

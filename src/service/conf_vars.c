@@ -81,6 +81,9 @@ static const struct var kdump_tools_vars[] = {
 	{ "FTP_PORT", V_IGNORE, -1, "only used with FTP, which kdumpkit does not do" },
 };
 
+#define UNCLOSED "a quote that is not closed on this line (the shell would read on into the " \
+		 "next lines)"
+#define CONTINUATION "a continuation line (a backslash at the end of the line)"
 #define DATA_WHY "kdumpkit reads this file as data, it does not run it"
 #define DATA_HINT DATA_WHY ": write the value literally"
 
@@ -118,9 +121,10 @@ static kd_err *parse_assignment(const char *file, const struct conf_line *l, con
 		while (q < end && conf_is_space(*q))
 			q++;
 		if (p > n && q < end && *q == '=')
-			return kd_err_new(EINVAL, "%s:%u: spaces before '=' (a shell would run \"%.*s\" "
-					  "as a command); %s, as %.*s=value", file, no, (int)(p - n), n,
-					  DATA_HINT, (int)(p - n), n);
+			return kd_err_new(EINVAL,
+					  "%s:%u: spaces before '=' (a shell would run \"%.*s\" "
+					  "as a command); %s, as %.*s=value",
+					  file, no, (int)(p - n), n, DATA_HINT, (int)(p - n), n);
 		return kd_err_new(EINVAL, "%s:%u: \"%.*s\" is not a VAR=value line; " DATA_WHY
 				  ": write only VAR=value lines (rewrite or delete this one)", file,
 				  no, (int)(end - n > 40 ? 40 : end - n), n);
@@ -142,8 +146,7 @@ static kd_err *parse_assignment(const char *file, const struct conf_line *l, con
 		if (ch == '\'') {
 			const char *close = memchr(p + 1, '\'', (size_t)(end - p - 1));
 			if (!close) {
-				why = "a quote that is not closed on this line (the shell would read on "
-				      "into the next lines)";
+				why = UNCLOSED;
 				break;
 			}
 			memcpy(buf + bl, p + 1, (size_t)(close - p - 1));
@@ -158,7 +161,7 @@ static kd_err *parse_assignment(const char *file, const struct conf_line *l, con
 					why = "'`' (the shell would run a command)";
 				else if (*p == '\\') {
 					if (p + 1 == end)
-						why = "a continuation line (a backslash at the end of the line)";
+						why = CONTINUATION;
 					else if (strchr("\"\\$`", p[1])) {
 						buf[bl++] = p[1];
 						p += 2;
@@ -170,21 +173,21 @@ static kd_err *parse_assignment(const char *file, const struct conf_line *l, con
 				}
 			}
 			if (!why && p == end)
-				why = "a quote that is not closed on this line (the shell would read on "
-				      "into the next lines)";
+				why = UNCLOSED;
 			p++;
 		} else if (ch == '$') {
 			why = "'$' (the shell would expand it)";
 		} else if (ch == '`') {
 			why = "'`' (the shell would run a command)";
 		} else if (ch == '\\') {
-			why = p + 1 == end ? "a continuation line (a backslash at the end of the line)"
-					   : "a backslash (the shell would remove it)";
-		} else if (strchr(";|&<>()", ch)) {
-			why = ch == ';' || ch == '&' || ch == '|'
-				? "a shell control operator (; & |)"
-				: ch == '<' || ch == '>' ? "a redirection (< >)"
-							 : "a parenthesis (the shell would start a subshell or a function)";
+			why =
+			    p + 1 == end ? CONTINUATION : "a backslash (the shell would remove it)";
+		} else if (ch == ';' || ch == '&' || ch == '|') {
+			why = "a shell control operator (; & |)";
+		} else if (ch == '<' || ch == '>') {
+			why = "a redirection (< >)";
+		} else if (ch == '(' || ch == ')') {
+			why = "a parenthesis (the shell would start a subshell or a function)";
 		} else {
 			buf[bl++] = *p++;
 		}
@@ -235,16 +238,19 @@ static kd_err *parse_vars(const struct kd_svc_config_source *src, const struct v
 			if (strlen(vars[vi].name) == nlen && !memcmp(vars[vi].name, name, nlen))
 				break;
 		if (vi == nvars) {
-			err = kd_err_new(EINVAL, "%s:%u: unknown variable %.*s; it is not one %s lists "
-					 "(check the spelling, or delete the line)", f, l.no, (int)nlen,
-					 name, manual);
+			err = kd_err_new(EINVAL,
+					 "%s:%u: unknown variable %.*s; it is not one %s lists "
+					 "(check the spelling, or delete the line)",
+					 f, l.no, (int)nlen, name, manual);
 			free(value);
 			break;
 		}
 		const struct var *v = &vars[vi];
 		if (seen[vi]) {
-			err = kd_err_new(EINVAL, "%s:%u: %s again, %s:%u sets it already; keep one of "
-					 "the two lines", f, l.no, v->name, f, seen[vi]);
+			err = kd_err_new(EINVAL,
+					 "%s:%u: %s again, %s:%u sets it already; keep one of "
+					 "the two lines",
+					 f, l.no, v->name, f, seen[vi]);
 			free(value);
 			break;
 		}
@@ -262,8 +268,8 @@ static kd_err *parse_vars(const struct kd_svc_config_source *src, const struct v
 			break;
 		}
 		if (v->kind == V_IGNORE || v->kind == V_WARN) {
-			kd_log(v->kind == V_WARN ? KD_LOG_WARN : KD_LOG_DEBUG, "%s:%u: %s ignored: %s",
-			       f, l.no, v->name, v->text);
+			kd_log(v->kind == V_WARN ? KD_LOG_WARN : KD_LOG_DEBUG,
+			       "%s:%u: %s ignored: %s", f, l.no, v->name, v->text);
 			free(value);
 			continue;
 		}

@@ -61,8 +61,8 @@ static const char *const field_what[CF_COUNT] = {
 	[CF_CMDLINE_REMOVE] = "what is removed from the capture command line",
 	[CF_KEXEC_ARGS] = "the loader's extra arguments", [CF_SYSCTL] = "the sysctls set",
 	[CF_HOSTTAG] = "HOSTTAG", [CF_NFS_TIMEO] = "the NFS timeout",
-	[CF_NFS_RETRANS] = "the NFS retransmissions", [CF_NFS_MOUNT_RETRY] = "the NFS mount retries",
-	[CF_SSH_RETRY] = "the ssh retries",
+	[CF_NFS_RETRANS] = "the NFS retransmissions",
+	[CF_NFS_MOUNT_RETRY] = "the NFS mount retries", [CF_SSH_RETRY] = "the ssh retries",
 };
 
 /* One merged setting and the file it came from. */
@@ -97,10 +97,11 @@ const char *kd_svc_target_name(enum kd_svc_target t)
 void kd_svc_config_free(struct kd_svc_config *c)
 {
 	char **strs[] = { &c->fstype, &c->device, &c->path, &c->ssh, &c->sshkey, &c->nfs,
-			  &c->core_collector, &c->kdump_pre, &c->kdump_post, &c->kernel, &c->initrd,
-			  &c->kernel_ver, &c->cmdline, &c->cmdline_append, &c->cmdline_remove,
-			  &c->kexec_args, &c->resolved_device, &c->resolved_fstype, &c->mount_prefix,
-			  &c->rootfs_device, &c->rootfs_fstype, &c->sysctl, &c->hosttag };
+			  &c->core_collector, &c->kdump_pre, &c->kdump_post, &c->kernel,
+			  &c->initrd, &c->kernel_ver, &c->cmdline, &c->cmdline_append,
+			  &c->cmdline_remove, &c->kexec_args, &c->resolved_device,
+			  &c->resolved_fstype, &c->mount_prefix, &c->rootfs_device,
+			  &c->rootfs_fstype, &c->sysctl, &c->hosttag };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	conf_words_free(c->collector_argv);
@@ -158,14 +159,16 @@ static kd_err *merge(const struct conf_file *files[3], struct merged m[CF_COUNT]
 				m[i].file = files[k];
 				m[i].s = s;
 			} else if (strcmp(m[i].s->value, s->value)) {
-				return kd_err_new(EINVAL, "%s:%u: %s sets %s to \"%s\", and %s:%u (%s) "
-						  "sets it to \"%s\"; keep one of them", files[k]->name,
-						  s->line, s->key, field_what[i], s->value,
-						  m[i].file->name, m[i].s->line, m[i].s->key,
-						  m[i].s->value);
+				return kd_err_new(EINVAL,
+						  "%s:%u: %s sets %s to \"%s\", and %s:%u (%s) "
+						  "sets it to \"%s\"; keep one of them",
+						  files[k]->name, s->line, s->key, field_what[i],
+						  s->value, m[i].file->name, m[i].s->line,
+						  m[i].s->key, m[i].s->value);
 			} else {
 				kd_debug("%s:%u: %s repeats %s:%u (%s), same value", files[k]->name,
-					 s->line, s->key, m[i].file->name, m[i].s->line, m[i].s->key);
+					 s->line, s->key, m[i].file->name, m[i].s->line,
+					 m[i].s->key);
 			}
 		}
 	return NULL;
@@ -219,7 +222,8 @@ static kd_err *get_bool(const struct apply *a, int f, int *out)
 		return NULL;
 	const char *v = VAL(a, f);
 	if (strcmp(v, "0") && strcmp(v, "1"))
-		return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write 0 or 1", WHERE(a, f), KEY(a, f), v);
+		return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write 0 or 1", WHERE(a, f), KEY(a, f),
+				  v);
 	*out = v[0] == '1';
 	return NULL;
 }
@@ -238,7 +242,8 @@ static kd_err *get_abs_path(const struct apply *a, int f, char **out)
 	if (!HAS(a, f))
 		return NULL;
 	if (VAL(a, f)[0] != '/')
-		return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write an absolute path (starting with /)",
+		return kd_err_new(EINVAL,
+				  "%s:%u: %s \"%s\": write an absolute path (starting with /)",
 				  WHERE(a, f), KEY(a, f), VAL(a, f));
 	return dup_to(out, VAL(a, f));
 }
@@ -248,14 +253,17 @@ static kd_err *apply_target(const struct apply *a)
 	struct kd_svc_config *c = a->c;
 	kd_err *err;
 	if (HAS(a, CF_SSH) && HAS(a, CF_NFS))
-		return kd_err_new(EINVAL, "%s:%u: %s and %s:%u %s both name a dump target; kdumpkit "
-				  "saves to one: keep one of them", WHERE(a, CF_NFS), KEY(a, CF_NFS),
-				  WHERE(a, CF_SSH), KEY(a, CF_SSH));
+		return kd_err_new(EINVAL,
+				  "%s:%u: %s and %s:%u %s both name a dump target; kdumpkit "
+				  "saves to one: keep one of them",
+				  WHERE(a, CF_NFS), KEY(a, CF_NFS), WHERE(a, CF_SSH),
+				  KEY(a, CF_SSH));
 	if (HAS(a, CF_TARGET)) {
 		const char *kind = KEY(a, CF_TARGET), *dev = VAL(a, CF_TARGET);
 		if (!strcmp(kind, "raw")) {
 			if (strncmp(dev, "/dev/", 5) || !dev[5] || has_space(dev))
-				return kd_err_new(EINVAL, "%s:%u: raw \"%s\": write the block device's "
+				return kd_err_new(EINVAL,
+						  "%s:%u: raw \"%s\": write the block device's "
 						  "path, e.g. raw /dev/disk/by-partlabel/kdump",
 						  WHERE(a, CF_TARGET), dev);
 			c->target = KD_TGT_RAW;
@@ -278,10 +286,12 @@ static kd_err *apply_target(const struct apply *a)
 				vl -= 2;
 			}
 			if (!vl || (!labels && has_space(v)))
-				return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write %s followed by the "
-						  "file system's %s, e.g. %s %s%s", WHERE(a, CF_TARGET),
-						  kind, dev, tag, labels ? "label" : "identifier", kind,
-						  tag, labels ? "kdump" : "0f0e7f4c-...");
+				return kd_err_new(EINVAL,
+						  "%s:%u: %s \"%s\": write %s followed by the "
+						  "file system's %s, e.g. %s %s%s",
+						  WHERE(a, CF_TARGET), kind, dev, tag,
+						  labels ? "label" : "identifier", kind, tag,
+						  labels ? "kdump" : "0f0e7f4c-...");
 			c->device = malloc(strlen(tag) + vl + 1);
 			if (!c->device)
 				return kd_err_new(ENOMEM, "copying the configuration");
@@ -291,22 +301,25 @@ static kd_err *apply_target(const struct apply *a)
 			return NULL;
 		}
 		if (strncmp(dev, "/dev/", 5) || !dev[5] || has_space(dev))
-			return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write a device node (/dev/vdb1), "
-					  "UUID=<uuid> or LABEL=<label>", WHERE(a, CF_TARGET), kind, dev);
+			return kd_err_new(EINVAL,
+					  "%s:%u: %s \"%s\": write a device node (/dev/vdb1), "
+					  "UUID=<uuid> or LABEL=<label>",
+					  WHERE(a, CF_TARGET), kind, dev);
 		return dup_to(&c->device, dev);
 	}
 	if (HAS(a, CF_SSH)) {
 		const char *v = VAL(a, CF_SSH), *at = strchr(v, '@');
 		if (!at || at == v || !at[1] || has_space(v))
-			return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write user@host", WHERE(a, CF_SSH),
-					  KEY(a, CF_SSH), v);
+			return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write user@host",
+					  WHERE(a, CF_SSH), KEY(a, CF_SSH), v);
 		c->target = KD_TGT_SSH;
 		return dup_to(&c->ssh, v);
 	}
 	if (HAS(a, CF_NFS)) {
 		const char *v = VAL(a, CF_NFS), *sep = strstr(v, ":/");
 		if (!sep || sep == v || has_space(v))
-			return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write host:/exported/directory",
+			return kd_err_new(EINVAL,
+					  "%s:%u: %s \"%s\": write host:/exported/directory",
 					  WHERE(a, CF_NFS), KEY(a, CF_NFS), v);
 		c->target = KD_TGT_NFS;
 		return dup_to(&c->nfs, v);
@@ -355,12 +368,16 @@ static kd_err *apply_collector(const struct apply *a)
 	if (r == -2)
 		return kd_err_new(ENOMEM, "splitting the core collector");
 	if (r == -1)
-		return kd_err_new(EINVAL, "%s:%u: %s: %s at \"%.20s\", and kdumpkit runs no shell; "
-				  "write the command and its arguments literally, e.g. %s", WHERE(a, CF_COLLECTOR),
-				  KEY(a, CF_COLLECTOR), *bad == '"' || *bad == '\'' ? "a quote that is not closed"
-				  : "shell syntax", bad, user && !strcmp(KEY(a, CF_COLLECTOR), "MAKEDUMP_ARGS")
-				  ? "MAKEDUMP_ARGS=\"" DEFAULT_TOOLS_ARGS "\""
-				  : "core_collector " DEFAULT_COLLECTOR);
+		return kd_err_new(EINVAL,
+				  "%s:%u: %s: %s at \"%.20s\", and kdumpkit runs no shell; "
+				  "write the command and its arguments literally, e.g. %s",
+				  WHERE(a, CF_COLLECTOR), KEY(a, CF_COLLECTOR),
+				  *bad == '"' || *bad == '\'' ? "a quote that is not closed"
+							      : "shell syntax",
+				  bad,
+				  user && !strcmp(KEY(a, CF_COLLECTOR), "MAKEDUMP_ARGS")
+				      ? "MAKEDUMP_ARGS=\"" DEFAULT_TOOLS_ARGS "\""
+				      : "core_collector " DEFAULT_COLLECTOR);
 	char **argv = c->collector_argv;
 	if (!argv[0]) /* only possible from quotes around nothing */
 		return kd_err_new(EINVAL, "%s:%u: %s is empty; write e.g. core_collector "
@@ -369,35 +386,41 @@ static kd_err *apply_collector(const struct apply *a)
 	size_t argc = conf_words_count(argv);
 	if (!strcmp(prog, "makedumpfile")) {
 		if (c->target == KD_TGT_RAW && !has_flag_F(argv))
-			return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": a raw target takes "
-					  "makedumpfile's flattened stream; add -F (e.g. core_collector "
-					  DEFAULT_RAW_COLLECTOR ")", WHERE(a, CF_COLLECTOR), cmd);
-		if (c->target == KD_TGT_SSH && user && !strcmp(KEY(a, CF_COLLECTOR), "core_collector") &&
-		    !has_flag_F(argv))
-			return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": an ssh target takes "
-					  "makedumpfile's flattened stream; add -F", WHERE(a, CF_COLLECTOR),
-					  cmd);
+			return kd_err_new(EINVAL,
+					  "%s:%u: core_collector \"%s\": a raw target takes "
+					  "makedumpfile's flattened stream; add -F (e.g. "
+					  "core_collector " DEFAULT_RAW_COLLECTOR ")",
+					  WHERE(a, CF_COLLECTOR), cmd);
+		if (c->target == KD_TGT_SSH && user &&
+		    !strcmp(KEY(a, CF_COLLECTOR), "core_collector") && !has_flag_F(argv))
+			return kd_err_new(EINVAL,
+					  "%s:%u: core_collector \"%s\": an ssh target takes "
+					  "makedumpfile's flattened stream; add -F",
+					  WHERE(a, CF_COLLECTOR), cmd);
 		return NULL;
 	}
 	if (!strcmp(prog, "cp") || !strcmp(prog, "cat")) {
 		if (c->target == KD_TGT_RAW)
-			return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": kdumpkit recovers raw "
-					  "dumps from makedumpfile's flattened stream; write core_collector "
-					  DEFAULT_RAW_COLLECTOR, WHERE(a, CF_COLLECTOR), cmd);
+			return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": kdumpkit recovers "
+					  "raw dumps from makedumpfile's flattened stream; write "
+					  "core_collector " DEFAULT_RAW_COLLECTOR,
+					  WHERE(a, CF_COLLECTOR), cmd);
 		for (size_t i = 1; i < argc; i++)
 			if (prog[1] == 'a' || strncmp(argv[i], "--sparse", 8))
-				return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": kdumpkit copies "
-						  "the ELF vmcore itself and takes no %s options (\"%s\"); "
-						  "write core_collector %s", WHERE(a, CF_COLLECTOR), cmd,
-						  prog, argv[i], prog);
+				return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": kdumpkit "
+						  "copies the ELF vmcore itself and takes no %s "
+						  "options (\"%s\"); write core_collector %s",
+						  WHERE(a, CF_COLLECTOR), cmd, prog, argv[i], prog);
 		return NULL;
 	}
 	if (!strcmp(prog, "scp") && c->target == KD_TGT_SSH && argc == 1)
 		return NULL;
 	if (user)
-		return kd_err_new(EINVAL, "%s:%u: core_collector \"%s\": kdumpkit saves with its own "
+		return kd_err_new(EINVAL,
+				  "%s:%u: core_collector \"%s\": kdumpkit saves with its own "
 				  "makedumpfile or copies the ELF vmcore (cp, cat)%s; write e.g. "
-				  "core_collector " DEFAULT_COLLECTOR, WHERE(a, CF_COLLECTOR), cmd,
+				  "core_collector " DEFAULT_COLLECTOR,
+				  WHERE(a, CF_COLLECTOR), cmd,
 				  strchr(prog, '/') ? ", named without a path" : "");
 	return NULL;
 }
@@ -423,10 +446,11 @@ static kd_err *apply_actions(const struct apply *a)
 				}
 		conf_words_free(w);
 		if (!ok)
-			return kd_err_new(EINVAL, "%s:%u: KDUMP_FAIL_CMD \"%s\": kdumpkit runs no commands "
-					  "in the capture environment, it can only reboot, halt or power "
-					  "off; write KDUMP_FAIL_CMD=\"reboot -f\" (or \"halt -f\", "
-					  "\"poweroff -f\")", WHERE(a, CF_FAILURE), VAL(a, CF_FAILURE));
+			return kd_err_new(EINVAL, "%s:%u: KDUMP_FAIL_CMD \"%s\": kdumpkit "
+					  "runs no commands in the capture environment, it can "
+					  "only reboot, halt or power off; write KDUMP_FAIL_CMD="
+					  "\"reboot -f\" (or \"halt -f\", \"poweroff -f\")",
+					  WHERE(a, CF_FAILURE), VAL(a, CF_FAILURE));
 	} else if (HAS(a, CF_FAILURE)) {
 		const char *v = VAL(a, CF_FAILURE);
 		int ok = 0;
@@ -436,14 +460,16 @@ static kd_err *apply_actions(const struct apply *a)
 				ok = 1;
 			}
 		if (!ok && !strcmp(v, "shell"))
-			return kd_err_new(EINVAL, "%s:%u: %s shell: there is no shell in kdumpkit's "
-					  "capture environment to drop into; write failure_action "
-					  "reboot, halt, poweroff or dump_to_rootfs (the capture log is "
-					  "kept in kexec-dmesg.log)", WHERE(a, CF_FAILURE), KEY(a, CF_FAILURE));
+			return kd_err_new(EINVAL, "%s:%u: %s shell: there is no shell in "
+					  "kdumpkit's capture environment to drop into; write "
+					  "failure_action reboot, halt, poweroff or dump_to_rootfs "
+					  "(the capture log is kept in kexec-dmesg.log)",
+					  WHERE(a, CF_FAILURE), KEY(a, CF_FAILURE));
 		if (!ok)
-			return kd_err_new(EINVAL, "%s:%u: %s \"%s\": write failure_action reboot, halt, "
-					  "poweroff or dump_to_rootfs", WHERE(a, CF_FAILURE),
-					  KEY(a, CF_FAILURE), v);
+			return kd_err_new(EINVAL,
+					  "%s:%u: %s \"%s\": write failure_action reboot, halt, "
+					  "poweroff or dump_to_rootfs",
+					  WHERE(a, CF_FAILURE), KEY(a, CF_FAILURE), v);
 	}
 	if (HAS(a, CF_FINAL)) {
 		const char *v = VAL(a, CF_FINAL);
@@ -453,12 +479,18 @@ static kd_err *apply_actions(const struct apply *a)
 				c->final_action = (enum kd_svc_action)i;
 				ok = 1;
 			}
+		if (!ok && !strcmp(v, "dump_to_rootfs"))
+			return kd_err_new(EINVAL, "%s:%u: final_action \"%s\": dump_to_rootfs is a "
+					  "failure_action; write final_action reboot, halt or "
+					  "poweroff", WHERE(a, CF_FINAL), v);
 		if (!ok)
-			return kd_err_new(EINVAL, "%s:%u: final_action \"%s\": %swrite final_action "
-					  "reboot, halt or poweroff", WHERE(a, CF_FINAL), v,
-					  !strcmp(v, "dump_to_rootfs") ? "dump_to_rootfs is a failure_action; "
-					  : !strcmp(v, "shell") ? "there is no shell in kdumpkit's capture "
-					  "environment; " : "");
+			return kd_err_new(EINVAL,
+					  "%s:%u: final_action \"%s\": %swrite final_action "
+					  "reboot, halt or poweroff",
+					  WHERE(a, CF_FINAL), v,
+					  !strcmp(v, "shell") ? "there is no shell in kdumpkit's "
+								"capture environment; "
+							      : "");
 	}
 	return NULL;
 }
@@ -480,9 +512,10 @@ static kd_err *apply_modules(const struct apply *a)
 			bad = *w;
 	}
 	if (r || !a->c->extra_modules[0])
-		return kd_err_new(EINVAL, "%s:%u: extra_modules \"%s\": write module names separated "
-				  "by spaces, without paths or .ko, e.g. extra_modules virtio_blk xfs",
-				  WHERE(a, CF_EXTRA_MODULES), VAL(a, CF_EXTRA_MODULES));
+		return kd_err_new(EINVAL, "%s:%u: extra_modules \"%s\": write module names "
+				  "separated by spaces, without paths or .ko, e.g. extra_modules "
+				  "virtio_blk xfs", WHERE(a, CF_EXTRA_MODULES),
+				  VAL(a, CF_EXTRA_MODULES));
 	return NULL;
 }
 
@@ -496,8 +529,10 @@ static kd_err *apply_kernel(const struct apply *a)
 	if (HAS(a, CF_KERNEL_VER)) {
 		const char *v = VAL(a, CF_KERNEL_VER);
 		if (strchr(v, '/') || has_space(v) || !strcmp(v, ".") || !strcmp(v, ".."))
-			return kd_err_new(EINVAL, "%s:%u: KDUMP_KERNELVER \"%s\": write a kernel release "
-					  "as uname -r prints it, e.g. 6.12.9-amd64", WHERE(a, CF_KERNEL_VER), v);
+			return kd_err_new(EINVAL,
+					  "%s:%u: KDUMP_KERNELVER \"%s\": write a kernel release "
+					  "as uname -r prints it, e.g. 6.12.9-amd64",
+					  WHERE(a, CF_KERNEL_VER), v);
 		if ((err = dup_to(&c->kernel_ver, v)))
 			return err;
 	}
@@ -508,9 +543,11 @@ static kd_err *apply_kernel(const struct apply *a)
 		return NULL;
 	int f = HAS(a, CF_BOOTDIR) ? CF_BOOTDIR : HAS(a, CF_IMG) ? CF_IMG : CF_IMG_EXT;
 	if (dir[0] != '/' || strchr(img, '/') || strchr(ext, '/'))
-		return kd_err_new(EINVAL, "%s:%u: %s: KDUMP_BOOTDIR must be an absolute directory and "
+		return kd_err_new(EINVAL,
+				  "%s:%u: %s: KDUMP_BOOTDIR must be an absolute directory and "
 				  "KDUMP_IMG, KDUMP_IMG_EXT plain file name parts (e.g. "
-				  "KDUMP_BOOTDIR=/boot KDUMP_IMG=vmlinuz)", WHERE(a, f), KEY(a, f));
+				  "KDUMP_BOOTDIR=/boot KDUMP_IMG=vmlinuz)",
+				  WHERE(a, f), KEY(a, f));
 	if (c->kernel)
 		return kd_err_new(EINVAL, "%s:%u: %s names the kernel's file, and so does %s:%u "
 				  "(%s); keep one of them", WHERE(a, f), KEY(a, f),
@@ -534,7 +571,8 @@ static kd_err *apply_sysctl(const struct apply *a)
 {
 	struct kd_svc_config *c = a->c;
 	if (!HAS(a, CF_SYSCTL))
-		return c->personality == KD_SVC_KDUMP_TOOLS ? dup_to(&c->sysctl, DEFAULT_SYSCTL) : NULL;
+		return c->personality == KD_SVC_KDUMP_TOOLS ? dup_to(&c->sysctl, DEFAULT_SYSCTL)
+							    : NULL;
 	char **w;
 	const char *bad;
 	int r = conf_split_words(VAL(a, CF_SYSCTL), &w, &bad);
@@ -585,9 +623,10 @@ static kd_err *apply_all(const struct merged *m, struct kd_svc_config *c)
 	    (err = get_bool(ap, CF_FORCE_NO_REBUILD, &c->force_no_rebuild)))
 		return err;
 	if (c->force_rebuild && c->force_no_rebuild)
-		return kd_err_new(EINVAL, "%s:%u: force_no_rebuild 1 contradicts %s:%u force_rebuild "
-				  "1; set at most one of them to 1", WHERE(ap, CF_FORCE_NO_REBUILD),
-				  WHERE(ap, CF_FORCE_REBUILD));
+		return kd_err_new(EINVAL,
+				  "%s:%u: force_no_rebuild 1 contradicts %s:%u force_rebuild "
+				  "1; set at most one of them to 1",
+				  WHERE(ap, CF_FORCE_NO_REBUILD), WHERE(ap, CF_FORCE_REBUILD));
 	static const int progs[] = { CF_PRE, CF_POST };
 	for (int i = 0; i < 2; i++) {
 		int f = progs[i];
@@ -649,8 +688,9 @@ static void drop_kdump_tools_links(struct conf_file *kt)
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		struct conf_setting *s = &kt->set[links[i].f];
 		if (s->value && !strcmp(s->value, links[i].v)) {
-			kd_debug("%s:%u: %s=%s is kdump-tools' own link; kdumpkit uses its own kernel "
-				 "choice and initramfs", kt->name, s->line, s->key, s->value);
+			kd_debug("%s:%u: %s=%s is kdump-tools' own link; kdumpkit uses its own "
+				 "kernel choice and initramfs",
+				 kt->name, s->line, s->key, s->value);
 			free(s->value);
 			s->value = NULL;
 		}

@@ -8,7 +8,21 @@
  *
  * Loading is all or nothing: the first error (a duplicate, unknown or removed directive, shell
  * syntax we do not evaluate, a bad value, two files that both say where dumps go) is returned
- * quoting `file:line` and what to write instead, and *c is left empty. */
+ * quoting `file:line` and what to write instead, and *c is left empty.
+ *
+ * What kdumpkit does with kdump-utils' and kdump-tools' settings beyond their own rules
+ * (config.c's header has the details):
+ * - kdump.conf: auto_reset_crashkernel is accepted (kdumpkit does not edit the boot loader),
+ *   extra_bins is accepted with a warning (nothing but static kdump_pre/kdump_post runs in the
+ *   capture environment); dracut_args, kdump_emergency, fence_kdump_args/nodes, the virtiofs and
+ *   minix targets and failure_action shell are errors, since ignoring them would change what
+ *   happens at crash time. core_collector is makedumpfile, cp or cat (scp with ssh); raw needs
+ *   makedumpfile -F.
+ * - The VAR=value files: each file's own variables only (a misspelt one is an error); those
+ *   without meaning here are accepted with a debug note (KDUMP_STDLOGLVL, FADUMP_*,
+ *   DEBUG_KERNEL...) or a warning (KDUMP_COMPRESSION); FTP is an error; KDUMP_FAIL_CMD may only
+ *   be reboot, halt or poweroff (optionally -f); an empty value sets nothing.
+ * - Two files may set the same thing only to the same value. */
 #ifndef KD_SERVICE_CONFIG_H
 #define KD_SERVICE_CONFIG_H
 

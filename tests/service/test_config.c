@@ -77,7 +77,8 @@ static void defaults_kdump_conf(void)
 	CHECK(c.use_kdump == 1 && c.dump_dmesg == 1 && c.num_dumps == 0);
 	CHECK(c.extra_modules == NULL && c.kdump_pre == NULL && c.kernel == NULL);
 	CHECK(c.sysctl == NULL && c.hosttag == NULL && c.sshkey == NULL);
-	CHECK(c.nfs_timeo == 600 && c.nfs_retrans == 3 && c.nfs_mount_retry == 4 && c.ssh_retry == 16);
+	CHECK(c.nfs_timeo == 600 && c.nfs_retrans == 3);
+	CHECK(c.nfs_mount_retry == 4 && c.ssh_retry == 16);
 	/* empty files, comments and blank lines only: the same */
 	CHECK_OK(parse3("\n# nothing\n   \n\t# indented\n", "# x\n\n", "#USE_KDUMP=1\n", 0));
 	CHECK(c.personality == KD_SVC_KDUMP_CONF);
@@ -199,14 +200,16 @@ static void targets(void)
 		      "(/dev/vdb1), UUID=<uuid> or LABEL=<label>");
 	CHECK(is_empty(&c));
 	CHECK_ERR_HAS(KC("xfs UUID=\n"), "/etc/kdump.conf:1: xfs \"UUID=\": write UUID= followed");
-	CHECK_ERR_HAS(KC("raw sdb\n"), "/etc/kdump.conf:1: raw \"sdb\": write the block device's path");
+	CHECK_ERR_HAS(KC("raw sdb\n"),
+		      "/etc/kdump.conf:1: raw \"sdb\": write the block device's path");
 	CHECK_ERR_HAS(KC("ssh backup.example.com\n"), "/etc/kdump.conf:1: ssh "
 		      "\"backup.example.com\": write user@host");
-	CHECK_ERR_HAS(KC("nfs server\n"), "/etc/kdump.conf:1: nfs \"server\": write host:/exported");
+	CHECK_ERR_HAS(KC("nfs server\n"),
+		      "/etc/kdump.conf:1: nfs \"server\": write host:/exported");
 	CHECK_ERR_HAS(KC("path var/crash\n"), "/etc/kdump.conf:1: path \"var/crash\": write an "
 		      "absolute path");
-	CHECK_ERR_HAS(KC("ext4 /dev/vdb1\nraw /dev/vdc\n"), "/etc/kdump.conf:2: a second dump target "
-		      "(\"raw\"), /etc/kdump.conf:1 names one already (\"ext4\")");
+	CHECK_ERR_HAS(KC("ext4 /dev/vdb1\nraw /dev/vdc\n"), "/etc/kdump.conf:2: a second dump "
+		      "target (\"raw\"), /etc/kdump.conf:1 names one already (\"ext4\")");
 	CHECK_ERR_HAS(KC("nfs a:/b\nssh u@h\n"), "/etc/kdump.conf:2: a second dump target");
 	CHECK_ERR_HAS(KC("virtiofs myfs\n"), "/etc/kdump.conf:1: \"virtiofs\" is not supported by "
 		      "kdumpkit; kdumpkit does not save to virtiofs; write `ext4|xfs|btrfs");
@@ -250,11 +253,11 @@ static void actions(void)
 	log_end(lf);
 	CHECK(c.failure_action == KD_ACT_HALT);
 	CHECK(strstr(logbuf, "/etc/kdump.conf:1: \"default\" is the deprecated name of "
-		     "failure_action; write `failure_action halt`") != NULL);
+		     "failure_action; write failure_action instead") != NULL);
 	CHECK_ERR_HAS(KC("failure_action reboot\ndefault halt\n"), "/etc/kdump.conf:2: \"default\" "
 		      "and /etc/kdump.conf:1 \"failure_action\" both set the failure action");
-	CHECK_ERR_HAS(KC("failure_action shell\n"), "/etc/kdump.conf:1: failure_action shell: there "
-		      "is no shell in kdumpkit's capture environment to drop into; write "
+	CHECK_ERR_HAS(KC("failure_action shell\n"), "/etc/kdump.conf:1: failure_action shell: "
+		      "there is no shell in kdumpkit's capture environment to drop into; write "
 		      "failure_action reboot, halt, poweroff or dump_to_rootfs");
 	CHECK_ERR_HAS(KC("default shell\n"), "default shell: there is no shell");
 	CHECK_ERR_HAS(KC("failure_action restart\n"), "/etc/kdump.conf:1: failure_action "
@@ -268,19 +271,20 @@ static void actions(void)
 static void rebuild_flags(void)
 {
 	CHECK_ERR_HAS(KC("force_rebuild 1\n# x\nforce_no_rebuild 1\n"), "/etc/kdump.conf:3: "
-		      "force_no_rebuild 1 contradicts /etc/kdump.conf:1 force_rebuild 1; set at most "
-		      "one of them to 1");
+		      "force_no_rebuild 1 contradicts /etc/kdump.conf:1 force_rebuild 1; set at "
+		      "most one of them to 1");
 	CHECK(is_empty(&c));
-	CHECK_ERR_HAS(KC("force_rebuild yes\n"), "/etc/kdump.conf:1: force_rebuild \"yes\": write 0 or 1");
+	CHECK_ERR_HAS(KC("force_rebuild yes\n"),
+		      "/etc/kdump.conf:1: force_rebuild \"yes\": write 0 or 1");
 	CHECK_ERR_HAS(KC("auto_reset_crashkernel maybe\n"), "/etc/kdump.conf:1: "
 		      "auto_reset_crashkernel \"maybe\": write yes or no");
 }
 
 static void extra_modules(void)
 {
-	CHECK_ERR_HAS(KC("extra_modules /lib/modules/x/foo.ko\n"), "/etc/kdump.conf:1: extra_modules "
-		      "\"/lib/modules/x/foo.ko\": write module names separated by spaces, without "
-		      "paths or .ko");
+	CHECK_ERR_HAS(KC("extra_modules /lib/modules/x/foo.ko\n"), "/etc/kdump.conf:1: "
+		      "extra_modules \"/lib/modules/x/foo.ko\": write module names separated by "
+		      "spaces, without paths or .ko");
 	CHECK_ERR_HAS(KC("extra_modules xfs.ko\n"), "without paths or .ko");
 	FILE *lf = log_start();
 	CHECK_OK(KC("extra_bins /usr/bin/lftp\n"));
@@ -292,21 +296,22 @@ static void removed_directives(void)
 {
 	static const struct { const char *line, *want; } cases[] = {
 		{ "net user@host", "write `nfs host:/export` or `ssh user@host` instead" },
-		{ "options loop max_loop=1", "module options go on the capture kernel's command line: "
-		  "add module.param=value to KDUMP_COMMANDLINE_APPEND in "
+		{ "options loop max_loop=1", "module options go on the capture kernel's command "
+		  "line: add module.param=value to KDUMP_COMMANDLINE_APPEND in "
 		  "/etc/sysconfig/kdump" },
 		{ "link_delay 10", "delete the line" },
 		{ "disk_timeout 30", "kdumpkit waits for the target device itself (bounded)" },
 		{ "debug_mem_level 3", "delete the line" },
-		{ "blacklist nouveau", "to keep a module from loading in the capture kernel add module_blacklist=NAME to KDUMP_COMMANDLINE_APPEND" },
+		{ "blacklist nouveau", "to keep a module from loading in the capture kernel add "
+		  "module_blacklist=NAME to KDUMP_COMMANDLINE_APPEND" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char text[128], want[256], name[32];
 		snprintf(text, sizeof(text), "path /var/crash\n\n%s\n", cases[i].line);
 		snprintf(name, sizeof(name), "%s", cases[i].line);
 		*strchr(name, ' ') = '\0';
-		snprintf(want, sizeof(want), "/etc/kdump.conf:3: \"%s\" was removed from kdump.conf "
-			 "(kdump-utils rejects it too); %s", name, cases[i].want);
+		snprintf(want, sizeof(want), "/etc/kdump.conf:3: \"%s\" was removed from "
+			 "kdump.conf (kdump-utils rejects it too); %s", name, cases[i].want);
 		CHECK_ERR_HAS(KC(text), want);
 		CHECK(is_empty(&c));
 	}
@@ -317,7 +322,8 @@ static void refused_directives(void)
 	CHECK_ERR_HAS(KC("dracut_args --omit-drivers \"cfg80211 snd\"\n"), "/etc/kdump.conf:1: "
 		      "\"dracut_args\" is not supported by kdumpkit; kdumpkit builds the capture "
 		      "initramfs itself, without dracut");
-	CHECK_ERR_HAS(KC("fence_kdump_nodes node1 node2\n"), "does not send fence_kdump notifications");
+	CHECK_ERR_HAS(KC("fence_kdump_nodes node1 node2\n"),
+		      "does not send fence_kdump notifications");
 	CHECK_ERR_HAS(KC("fence_kdump_args -p 7410\n"), "does not send fence_kdump notifications");
 	CHECK_ERR_HAS(KC("kdump_emergency /bin/x\n"), "runs no emergency program");
 }
@@ -393,9 +399,9 @@ static void pre_post_programs(void)
 	CHECK_STR(c.kdump_post, ok);
 
 	char want[512];
-	snprintf(want, sizeof(want), "/etc/kdump.conf:2: kdump_pre %s: dynamically linked (it asks "
-		 "for /lib64/ld-linux-x86-64.so.2), and kdumpkit's capture environment has no shared "
-		 "libraries; give a statically linked program", dyn);
+	snprintf(want, sizeof(want), "/etc/kdump.conf:2: kdump_pre %s: dynamically linked (it "
+		 "asks for /lib64/ld-linux-x86-64.so.2), and kdumpkit's capture environment has no "
+		 "shared libraries; give a statically linked program", dyn);
 	CHECK_ERR_HAS(with_pre("kdump_pre", dyn), want);
 	CHECK(is_empty(&c));
 	CHECK_ERR_HAS(with_pre("kdump_post", arm), "built for another machine");
@@ -466,8 +472,8 @@ static void sysconfig_vars(void)
 	CHECK_ERR_HAS(SC("KDUMP_KERNELVER=../x\n"), "/etc/sysconfig/kdump:1: KDUMP_KERNELVER "
 		      "\"../x\": write a kernel release");
 	CHECK_ERR_HAS(SC("KDUMP_COMMANDLINE_APPEND=a\n#\nKDUMP_COMMANDLINE_APPEND=b\n"),
-		      "/etc/sysconfig/kdump:3: KDUMP_COMMANDLINE_APPEND again, /etc/sysconfig/kdump:1 "
-		      "sets it already; keep one of the two lines");
+		      "/etc/sysconfig/kdump:3: KDUMP_COMMANDLINE_APPEND again, "
+		      "/etc/sysconfig/kdump:1 sets it already; keep one of the two lines");
 	CHECK_ERR_HAS(SC("KDUMP_COMMANDLINE_APPPEND=x\n"), "/etc/sysconfig/kdump:1: unknown "
 		      "variable KDUMP_COMMANDLINE_APPPEND");
 	CHECK(is_empty(&c));
@@ -488,16 +494,16 @@ static void shell_is_refused(void)
 		{ "KEXEC_ARGS=-s|cat", "a shell control operator" },
 		{ "KEXEC_ARGS=-s>/tmp/x", "a redirection (< >)" },
 		{ "KEXEC_ARGS=(a b)", "a parenthesis" },
-		{ "KEXEC_ARGS=-s -d", "KEXEC_ARGS: unquoted whitespace in the value (the shell would run "
-		  "the rest as a command); " DATA ", the whole value in double quotes" },
+		{ "KEXEC_ARGS=-s -d", "KEXEC_ARGS: unquoted whitespace in the value (the shell "
+		  "would run the rest as a command); " DATA ", the whole value in double quotes" },
 		{ "KEXEC_ARGS=\"-s \\", "a continuation line" },
 		{ "KEXEC_ARGS=-s\\", "a continuation line" },
 		{ "KEXEC_ARGS=a\\ b", "a backslash (the shell would remove it)" },
 		{ "KEXEC_ARGS=\"-s", "a quote that is not closed on this line" },
 		{ "KEXEC_ARGS='-s", "a quote that is not closed on this line" },
 		{ "KEXEC_ARGS=~/x", "'~' (the shell would expand it to a home directory)" },
-		{ "KEXEC_ARGS = -s", "spaces before '=' (a shell would run \"KEXEC_ARGS\" as a command); "
-		  DATA ", as KEXEC_ARGS=value" },
+		{ "KEXEC_ARGS = -s", "spaces before '=' (a shell would run \"KEXEC_ARGS\" as a "
+		  "command); " DATA ", as KEXEC_ARGS=value" },
 		{ "if [ -f /x ]; then", "\"if [ -f /x ]; then\" is not a VAR=value line; kdumpkit "
 		  "reads this file as data, it does not run it: write only VAR=value lines" },
 		{ ". /etc/other", "is not a VAR=value line" },
@@ -515,8 +521,8 @@ static void shell_is_refused(void)
 		CHECK(strstr(b, "/etc/sysconfig/kdump:2: ") == b);
 		CHECK(strstr(b, DATA_WHY) != NULL);
 		if (!strstr(b, want))
-			fprintf(stderr, "  case %zu: %s\n    got:  %s\n    want: %s\n", i, cases[i].line,
-				b, want);
+			fprintf(stderr, "  case %zu: %s\n    got:  %s\n    want: %s\n", i,
+				cases[i].line, b, want);
 		CHECK(e && strstr(b, want));
 		kd_err_free(e);
 		CHECK(is_empty(&c));
@@ -572,12 +578,13 @@ static void kdump_tools_vars(void)
 	CHECK(c.num_dumps == 2 && c.dump_dmesg == 0);
 	CHECK(c.failure_action == KD_ACT_POWEROFF);
 	CHECK_STR(c.hosttag, "hostname");
-	CHECK(c.nfs_timeo == 100 && c.nfs_retrans == 5 && c.nfs_mount_retry == 7 && c.ssh_retry == 9);
+	CHECK(c.nfs_timeo == 100 && c.nfs_retrans == 5);
+	CHECK(c.nfs_mount_retry == 7 && c.ssh_retry == 9);
 	CHECK(c.target == KD_TGT_SSH);
 	CHECK_STR(c.ssh, "kdump@host");
 	CHECK_STR(c.sshkey, "/root/.ssh/id_kdump");
-	CHECK(strstr(logbuf, "warning: /etc/default/kdump-tools:20: KDUMP_COMPRESSION ignored: kdumpkit "
-		     "does not pipe the dump through a compressor") != NULL);
+	CHECK(strstr(logbuf, "warning: /etc/default/kdump-tools:20: KDUMP_COMPRESSION ignored: "
+		     "kdumpkit does not pipe the dump through a compressor") != NULL);
 	CHECK(strstr(logbuf, "/etc/default/kdump-tools:21: DEBUG_KERNEL ignored") != NULL);
 
 	CHECK_OK(KT("KDUMP_FAIL_CMD=reboot\nKDUMP_SYSCTL=\" \"\n"));
@@ -588,17 +595,20 @@ static void kdump_tools_vars(void)
 
 	CHECK_ERR_HAS(KT("KDUMP_FAIL_CMD=\"echo 'makedumpfile FAILED.'; /bin/bash; reboot -f\"\n"),
 		      "/etc/default/kdump-tools:1: KDUMP_FAIL_CMD \"echo 'makedumpfile FAILED.'; "
-		      "/bin/bash; reboot -f\": kdumpkit runs no commands in the capture environment, "
-		      "it can only reboot, halt or power off; write KDUMP_FAIL_CMD=\"reboot -f\"");
+		      "/bin/bash; reboot -f\": kdumpkit runs no commands in the capture "
+		      "environment, it can only reboot, halt or power off; write "
+		      "KDUMP_FAIL_CMD=\"reboot -f\"");
 	CHECK_ERR_HAS(KT("KDUMP_FAIL_CMD=\"reboot -n\"\n"), "kdumpkit runs no commands");
-	CHECK_ERR_HAS(KT("USE_KDUMP=yes\n"), "/etc/default/kdump-tools:1: USE_KDUMP \"yes\": write 0 or 1");
+	CHECK_ERR_HAS(KT("USE_KDUMP=yes\n"),
+		      "/etc/default/kdump-tools:1: USE_KDUMP \"yes\": write 0 or 1");
 	CHECK_ERR_HAS(KT("KDUMP_NUM_DUMPS=-1\n"), "/etc/default/kdump-tools:1: KDUMP_NUM_DUMPS "
 		      "\"-1\": write a whole number, e.g. KDUMP_NUM_DUMPS=0");
 	CHECK_ERR_HAS(KT("KDUMP_NUM_DUMPS=99999999999\n"), "write a whole number");
 	CHECK_ERR_HAS(KT("KDUMP_DUMP_DMESG=2\n"), "KDUMP_DUMP_DMESG \"2\": write 0 or 1");
-	CHECK_ERR_HAS(KT("KDUMP_SYSCTL=panic_on_oops\n"), "/etc/default/kdump-tools:1: KDUMP_SYSCTL "
-		      "\"panic_on_oops\": write key=value settings");
-	CHECK_ERR_HAS(KT("HOSTTAG=fqdn\n"), "HOSTTAG \"fqdn\": write HOSTTAG=ip or HOSTTAG=hostname");
+	CHECK_ERR_HAS(KT("KDUMP_SYSCTL=panic_on_oops\n"), "/etc/default/kdump-tools:1: "
+		      "KDUMP_SYSCTL \"panic_on_oops\": write key=value settings");
+	CHECK_ERR_HAS(KT("HOSTTAG=fqdn\n"),
+		      "HOSTTAG \"fqdn\": write HOSTTAG=ip or HOSTTAG=hostname");
 	CHECK_ERR_HAS(KT("FTP=\"server:/dumps\"\n"), "/etc/default/kdump-tools:1: FTP is not "
 		      "supported; kdumpkit does not upload dumps over FTP");
 	CHECK_ERR_HAS(KT("NFS=a:/b\nSSH=u@h\n"), "/etc/default/kdump-tools:1: NFS and "
@@ -606,10 +616,12 @@ static void kdump_tools_vars(void)
 	CHECK_ERR_HAS(KT("MAKEDUMP_ARGS=\"-c -d 31 | gzip\"\n"), "MAKEDUMP_ARGS: shell syntax at "
 		      "\"| gzip\", and kdumpkit runs no shell; write the command and its arguments "
 		      "literally, e.g. MAKEDUMP_ARGS=\"-c -d 31\"");
-	CHECK_ERR_HAS(KT("KDUMP_COREDIR=crash\n"), "KDUMP_COREDIR \"crash\": write an absolute path");
+	CHECK_ERR_HAS(KT("KDUMP_COREDIR=crash\n"),
+		      "KDUMP_COREDIR \"crash\": write an absolute path");
 	CHECK_ERR_HAS(KT("KDUMP_SYSCTL=a=1\nKDUMP_SYSCTL=b=1\n"), "/etc/default/kdump-tools:2: "
 		      "KDUMP_SYSCTL again, /etc/default/kdump-tools:1 sets it already");
-	CHECK_ERR_HAS(KT("NFS4=a:/b\n"), "unknown variable NFS4; it is not one kdump-tools(5) lists");
+	CHECK_ERR_HAS(KT("NFS4=a:/b\n"),
+		      "unknown variable NFS4; it is not one kdump-tools(5) lists");
 	CHECK(is_empty(&c));
 }
 
@@ -617,16 +629,19 @@ static void kdump_tools_vars(void)
 
 static void two_files_name_the_destination(void)
 {
-	CHECK_ERR_HAS(parse3("ext4 UUID=1234-abcd\npath /dumps\n", NULL, "#\nKDUMP_COREDIR=/var/crash\n", 0),
+	CHECK_ERR_HAS(parse3("ext4 UUID=1234-abcd\npath /dumps\n", NULL,
+			     "#\nKDUMP_COREDIR=/var/crash\n", 0),
 		      "/etc/default/kdump-tools:2: KDUMP_COREDIR says where dumps go, and so does "
-		      "/etc/kdump.conf:1 (ext4 UUID=1234-abcd); kdumpkit would have to ignore one of "
-		      "them: keep the one you mean");
+		      "/etc/kdump.conf:1 (ext4 UUID=1234-abcd); kdumpkit would have to ignore one "
+		      "of them: keep the one you mean");
 	CHECK(is_empty(&c));
-	CHECK_ERR_HAS(parse3("path /a\n", NULL, "KDUMP_COREDIR=/b\n", 0), "/etc/default/kdump-tools:1: "
-		      "KDUMP_COREDIR says where dumps go, and so does /etc/kdump.conf:1 (path /a)");
+	CHECK_ERR_HAS(parse3("path /a\n", NULL, "KDUMP_COREDIR=/b\n", 0),
+		      "/etc/default/kdump-tools:1: KDUMP_COREDIR says where dumps go, and so does "
+		      "/etc/kdump.conf:1 (path /a)");
 	CHECK_ERR_HAS(parse3("ssh u@h\n", NULL, "NFS=h:/x\n", 0), "NFS says where dumps go");
 	CHECK_ERR_HAS(parse3("path /var/crash\n", NULL, "KDUMP_COREDIR=/var/crash\nSSH=u@h\n", 0),
-		      "KDUMP_COREDIR says where dumps go, and so does /etc/kdump.conf:1 (path /var/crash)");
+		      "KDUMP_COREDIR says where dumps go, and so does /etc/kdump.conf:1 (path "
+		      "/var/crash)");
 	/* both saying the same thing is not a conflict */
 	CHECK_OK(parse3("path /var/crash\n", NULL, "KDUMP_COREDIR=\"/var/crash\"\n", 0));
 	CHECK_STR(c.path, "/var/crash");
@@ -637,16 +652,16 @@ static void two_files_set_the_same_thing(void)
 {
 	CHECK_ERR_HAS(parse3(NULL, "KDUMP_COMMANDLINE=\"ro\"\n", "KDUMP_CMDLINE=\"rw\"\n", 0),
 		      "/etc/default/kdump-tools:1: KDUMP_CMDLINE sets the capture command line to "
-		      "\"rw\", and /etc/sysconfig/kdump:1 (KDUMP_COMMANDLINE) sets it to \"ro\"; keep "
-		      "one of them");
+		      "\"rw\", and /etc/sysconfig/kdump:1 (KDUMP_COMMANDLINE) sets it to \"ro\"; "
+		      "keep one of them");
 	CHECK_ERR_HAS(parse3("core_collector makedumpfile -l -d 31\n", NULL,
 			     "MAKEDUMP_ARGS=\"-c -d 31\"\n", 0),
 		      "/etc/default/kdump-tools:1: MAKEDUMP_ARGS sets the core collector to "
 		      "\"makedumpfile -c -d 31\", and /etc/kdump.conf:1 (core_collector)");
 	CHECK_ERR_HAS(parse3("failure_action halt\n", NULL, "KDUMP_FAIL_CMD=\"reboot -f\"\n", 0),
 		      "KDUMP_FAIL_CMD sets the failure action");
-	CHECK_ERR_HAS(parse3(NULL, "KEXEC_ARGS=-s\n", "KDUMP_KEXEC_ARGS=-c\n", 0), "KDUMP_KEXEC_ARGS "
-		      "sets the loader's extra arguments");
+	CHECK_ERR_HAS(parse3(NULL, "KEXEC_ARGS=-s\n", "KDUMP_KEXEC_ARGS=-c\n", 0),
+		      "KDUMP_KEXEC_ARGS sets the loader's extra arguments");
 	CHECK(is_empty(&c));
 	CHECK_OK(parse3(NULL, "KEXEC_ARGS=-s\n", "KDUMP_KEXEC_ARGS=\"-s\"\n", 0));
 	CHECK_STR(c.kexec_args, "-s");
@@ -667,7 +682,8 @@ static void error_leaves_config_empty(void)
 
 static void fedora_shipped_files(void)
 {
-	char *kc = slurp_fixture("fedora-kdump.conf"), *sc = slurp_fixture("fedora-sysconfig-kdump");
+	char *kc = slurp_fixture("fedora-kdump.conf");
+	char *sc = slurp_fixture("fedora-sysconfig-kdump");
 	CHECK(kc && sc);
 	if (!kc || !sc)
 		return;
@@ -678,7 +694,8 @@ static void fedora_shipped_files(void)
 	CHECK_STR(c.core_collector, "makedumpfile -l --message-level 7 -d 31");
 	CHECK_STR(c.kexec_args, "-s");
 	CHECK(c.cmdline == NULL && c.kernel_ver == NULL && c.kernel == NULL);
-	CHECK(strstr(c.cmdline_remove, "hugepages hugepagesz slub_debug quiet") == c.cmdline_remove);
+	CHECK(strstr(c.cmdline_remove, "hugepages hugepagesz slub_debug quiet") ==
+	      c.cmdline_remove);
 	CHECK(strstr(c.cmdline_append, "initramfs_options=size=90% irqpoll nr_cpus=1") != NULL);
 	/* run as kdump-config on a Fedora machine: the same values, kdump-tools conventions */
 	CHECK_OK(parse3(kc, sc, NULL, 1));
@@ -704,7 +721,8 @@ static void debian_shipped_file(void)
 	CHECK_STR(c.core_collector, "makedumpfile -c -d 31");
 	/* kdump-tools' own links to its mkinitramfs image are not used */
 	CHECK(c.kernel == NULL && c.initrd == NULL);
-	CHECK(strstr(logbuf, "KDUMP_INITRD=/var/lib/kdump/initrd.img is kdump-tools' own link") != NULL);
+	CHECK(strstr(logbuf, "KDUMP_INITRD=/var/lib/kdump/initrd.img is kdump-tools' own "
+		     "link") != NULL);
 	CHECK_STR(c.sysctl, "kernel.panic_on_oops=1");
 	CHECK(c.failure_action == KD_ACT_REBOOT);
 
@@ -834,6 +852,8 @@ static void snapshot_round_trip(void)
 	free(a2);
 }
 
+#define SNAP(text, len) kd_svc_config_snapshot_parse("snap", (text), (len), &b)
+
 static void snapshot_errors(void)
 {
 	CHECK_OK(KC(NULL));
@@ -842,42 +862,42 @@ static void snapshot_errors(void)
 	struct kd_svc_config b;
 	char *bad = malloc(la + 64);
 
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", a, la - 4, &b), "snap: ends after line");
+	CHECK_ERR_HAS(SNAP(a, la - 4), "snap: ends after line");
 	CHECK(is_empty(&b));
 	memcpy(bad, a, la);
 	memcpy(bad + strlen("kdumpkit-config "), "2", 1);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "snap:1: snapshot format "
+	CHECK_ERR_HAS(SNAP(bad, la), "snap:1: snapshot format "
 		      "\"2\", this kdumpkit reads 1");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "target path"), "target pith", 11);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "snap:3: target \"pith\" is "
+	CHECK_ERR_HAS(SNAP(bad, la), "snap:3: target \"pith\" is "
 		      "not one kdumpkit knows");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "fstype\n"), "fxtype\n", 7);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "snap:4: \"fxtype\" where "
+	CHECK_ERR_HAS(SNAP(bad, la), "snap:4: \"fxtype\" where "
 		      "the snapshot has fstype");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "/var/crash"), "/var\\x0grsh", 10);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "a bad escape in path");
+	CHECK_ERR_HAS(SNAP(bad, la), "a bad escape in path");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "/var/crash"), "/var\\x00sh", 10);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "a bad escape in path");
+	CHECK_ERR_HAS(SNAP(bad, la), "a bad escape in path");
 	memcpy(bad, a, la);
 	strstr(bad, "/var/crash")[1] = '\t';
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "an unescaped byte 0x09 in path");
+	CHECK_ERR_HAS(SNAP(bad, la), "an unescaped byte 0x09 in path");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "num_dumps 0"), "num_dumps x", 11);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "num_dumps \"x\": not a number");
+	CHECK_ERR_HAS(SNAP(bad, la), "num_dumps \"x\": not a number");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "use_kdump 1"), "use_kdump 2", 11);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "use_kdump \"2\": not a number up to 1");
+	CHECK_ERR_HAS(SNAP(bad, la), "use_kdump \"2\": not a number up to 1");
 	memcpy(bad, a, la);
 	memcpy(strstr(bad, "collector_argv 6"), "collector_argv 7", 16);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la, &b), "\"failure_action\" where "
+	CHECK_ERR_HAS(SNAP(bad, la), "\"failure_action\" where "
 		      "the snapshot has arg");
 	memcpy(bad, a, la);
 	memcpy(bad + la, "x\n", 3);
-	CHECK_ERR_HAS(kd_svc_config_snapshot_parse("snap", bad, la + 2, &b), "text after \"end\"");
+	CHECK_ERR_HAS(SNAP(bad, la + 2), "text after \"end\"");
 	CHECK(is_empty(&b));
 	CHECK_ERR_HAS(kd_svc_config_snapshot_read("/nonexistent/snap", &b), "opening the "
 		      "configuration snapshot /nonexistent/snap");
