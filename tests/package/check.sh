@@ -90,10 +90,28 @@ done
 check "unit/reload-timer-starts-reload-service" grep -qx 'Unit=kdumpkit-reload.service' "$u/kdumpkit-reload.timer"
 check "unit/reload-service-only-when-active" grep -q 'try-reload-or-restart kdumpkit.service' "$u/kdumpkit-reload.service"
 r=$x/lib/udev/rules.d/98-kdumpkit.rules
-check "udev/cpu-and-memory" grep -q '^SUBSYSTEM!="cpu|memory", GOTO="kdumpkit_end"' "$r"
-check "udev/hotplug-actions" grep -q '^ACTION!="add|remove|online|offline", GOTO="kdumpkit_end"' "$r"
+check "udev/cpu-add-remove" grep -q '^SUBSYSTEM=="cpu", ACTION=="add|remove", GOTO="kdumpkit_hotplug"' "$r"
+check "udev/memory-online-offline" grep -q '^SUBSYSTEM=="memory", ACTION=="online|offline", GOTO="kdumpkit_hotplug"' "$r"
+check "udev/only-when-service-active" grep -q '^PROGRAM=="/bin/systemctl -q is-active kdumpkit.service", RUN+=' "$r"
 check "udev/skips-when-kernel-updates-headers" grep -q '^ATTRS{crash_hotplug}=="1", GOTO="kdumpkit_end"' "$r"
 check "udev/throttled-through-timer" grep -q 'RUN+="/bin/systemctl --no-block restart kdumpkit-reload.timer"' "$r"
+
+# The rule run by udev's own rule engine (udevadm test), where root may make a mount namespace;
+# udevadm from this system, else from Debian's udev package, unpacked, not installed.
+udevadm=$(command -v udevadm || true)
+if [ -z "$udevadm" ] && (cd "$tmp" && apt-get download -q udev >/dev/null 2>&1); then
+  dpkg-deb -x "$tmp"/udev_*.deb "$tmp/udev" && udevadm=$(find "$tmp/udev" -path "*bin/udevadm" -type f | head -1)
+fi
+if [ -n "$udevadm" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+  mkdir -p "$tmp/udevw"
+  unshare -m --propagation private "$here/udev-test.sh" "$udevadm" "$r" "$tmp/udevw" >"$tmp/udev.log" 2>&1
+  while read -r res name; do
+    case $res in ok) [ "$name" = udev/done ] || ok "$name" ;; FAIL) bad "$name" ;; esac
+  done < <(grep -E '^(ok|FAIL) ' "$tmp/udev.log")
+  grep -qE '^ok +udev/done' "$tmp/udev.log" || bad "udev/udevadm-test" "$(tail -3 "$tmp/udev.log" | tr '\n' ' ')"
+else
+  bad "udev/udevadm-test" "no udevadm, or not root"
+fi
 
 # --- configuration and manual pages --------------------------------------------------------
 check "config/kdump.conf-sets-nothing" sh -c "! grep -v '^#' '$x/etc/kdump.conf' | grep -q '[^[:space:]]'"
