@@ -180,17 +180,12 @@ int kd_mdf_collector_is_copy(char *const *argv)
 	return !strcmp(b, "cp") || !strcmp(b, "cat");
 }
 
-kd_err *kd_mdf_check_collector(char *const *argv)
+/* Parse a core_collector's words: *s says what they hold. */
+static kd_err *parse_collector(char *const *argv, struct kd_mdf_cmd *cmd, struct seen *s)
 {
 	if (!argv || !argv[0])
 		return kd_err_new(0, "core_collector is empty: write e.g. "
 				  "\"makedumpfile -l --message-level 7 -d 31\"");
-	if (kd_mdf_collector_is_copy(argv)) {
-		if (argv[1])
-			return kd_err_new(0, "core_collector %s takes no arguments (it is a full "
-					  "copy of the vmcore): remove '%s'", argv[0], argv[1]);
-		return NULL;
-	}
 	if (strcmp(base_name(argv[0]), "makedumpfile"))
 		return kd_err_new(0, "core_collector '%s' is not makedumpfile, cp or cat: "
 				  "kdumpkit runs the collector in-process and no other program",
@@ -202,22 +197,53 @@ kd_err *kd_mdf_check_collector(char *const *argv)
 	if (!copy)
 		return kd_err_new(ENOMEM, "checking core_collector");
 	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
-	struct kd_mdf_cmd cmd;
-	struct seen s;
-	kd_err *e = parse_opts(argc, copy, &cmd, &s);
-	if (!e && s.nargs > 0)
+	kd_err *e = parse_opts(argc, copy, cmd, s);
+	if (!e && s->nargs > 0)
 		e = kd_err_new(0, "'%s' is a file argument: the service adds /proc/vmcore and "
-			       "the dump file itself", s.args[0]);
-	else if (!e && (s.flat || s.reasm || s.dmesg))
-		e = kd_err_new(0, "%s: the target decides where the dump goes; remove it",
-			       s.flat ? "-F" : s.reasm ? "-R" : "--dump-dmesg");
-	else if (!e && (s.help || s.version || cmd.opts.dry_run))
+			       "the dump file itself", s->args[0]);
+	else if (!e && (s->reasm || s->dmesg))
+		e = kd_err_new(0, "%s: the service saves the dump (and its log) itself; remove it",
+			       s->reasm ? "-R" : "--dump-dmesg");
+	else if (!e && (s->help || s->version || cmd->opts.dry_run))
 		e = kd_err_new(0, "%s writes no dump; remove it",
-			       s.help ? "-h" : s.version ? "-v" : "--dry-run");
-	else if (!e)
-		e = check_modes(&s, 2);
+			       s->help ? "-h" : s->version ? "-v" : "--dry-run");
+	else if (!e) {
+		struct seen as_run = *s;
+		as_run.flat = 0; /* the target decides */
+		e = check_modes(&as_run, 2);
+	}
 	free(copy);
 	return e ? kd_err_wrap(e, "core_collector") : NULL;
+}
+
+kd_err *kd_mdf_check_collector(char *const *argv)
+{
+	if (kd_mdf_collector_is_copy(argv)) {
+		if (argv[1])
+			return kd_err_new(0, "core_collector %s takes no arguments (it is a full "
+					  "copy of the vmcore): remove '%s'", argv[0], argv[1]);
+		return NULL;
+	}
+	struct kd_mdf_cmd cmd;
+	struct seen s;
+	return parse_collector(argv, &cmd, &s);
+}
+
+kd_err *kd_mdf_collector_cmd(char *const *words, const char *vmcore, const char *output,
+			     struct kd_mdf_cmd *cmd)
+{
+	if (kd_mdf_collector_is_copy(words))
+		return kd_err_new(0, "core_collector %s is a copy, not a makedumpfile command",
+				  words[0]);
+	struct seen s;
+	kd_err *e = parse_collector(words, cmd, &s);
+	if (e)
+		return e;
+	cmd->opts.elf = s.elf;
+	cmd->mode = output ? KD_MDF_COLLECT : KD_MDF_FLAT;
+	cmd->vmcore = vmcore;
+	cmd->output = output;
+	return NULL;
 }
 
 /* Create an output file as makedumpfile does: an existing one only with -f. Dumps hold

@@ -52,9 +52,17 @@ kd_err *kd_mdf_run(const struct kd_mdf_cmd *cmd, int fd, const char *fd_name, FI
 
 /* The load-time check of a core_collector's words (NULL-ended; argv[0] "makedumpfile", a path
  * ending in /makedumpfile, "cp" or "cat"): makedumpfile options only, the ones the service can
- * run — no file arguments (the service adds /proc/vmcore and the dump), no -F/-R/--dump-dmesg
- * (the target decides the output), no -h/-v/--dry-run. The error quotes what was refused. */
+ * run — no file arguments (the service adds /proc/vmcore and the dump), no -R/--dump-dmesg,
+ * no -h/-v/--dry-run. -F is accepted: kdump-utils requires it in the core_collector of a raw
+ * (or ssh) target, and the target decides the output anyway. The error quotes what was
+ * refused. */
 kd_err *kd_mdf_check_collector(char *const *argv);
+
+/* The command the service runs for a core_collector (makedumpfile words, checked as above):
+ * on `vmcore` into the file `output`, or, output NULL, the flattened stream (-F) whether the
+ * words say -F or not. The words must outlive *cmd. */
+kd_err *kd_mdf_collector_cmd(char *const *words, const char *vmcore, const char *output,
+			     struct kd_mdf_cmd *cmd);
 
 /* Is this collector a plain copy ("cp", "cat": a full ELF copy of the vmcore)? */
 int kd_mdf_collector_is_copy(char *const *argv);

@@ -91,31 +91,13 @@ kd_err *kd_capture_run_collector(struct kd_capture *cap, const char *output, int
 					  "stream a raw target needs: use makedumpfile", cv[0]);
 		return copy_file(cap->vmcore, output);
 	}
-	size_t n = 0;
-	while (cv[n])
-		n++;
-	/* makedumpfile [-F] OPTIONS... VMCORE [OUTPUT] */
-	char **argv = calloc(n + 4, sizeof(*argv));
-	if (!argv)
-		return kd_err_new(ENOMEM, "running the core collector");
-	size_t k = 0;
-	argv[k++] = cv[0];
-	if (flat_fd >= 0)
-		argv[k++] = (char *)"-F";
-	for (size_t i = 1; i < n; i++)
-		argv[k++] = cv[i];
-	argv[k++] = (char *)cap->vmcore;
-	if (flat_fd < 0)
-		argv[k++] = (char *)output;
 	struct kd_mdf_cmd cmd;
-	e = kd_mdf_parse((int)k, argv, &cmd);
-	if (!e) {
-		kd_info("running %s on %s into %s", cap->cfg->core_collector ? cap->cfg->core_collector
-			: cv[0], cap->vmcore, flat_fd >= 0 ? flat_name : output);
-		e = kd_mdf_run(&cmd, flat_fd, flat_name, cap->msg);
-	}
-	free(argv);
-	return e;
+	if ((e = kd_mdf_collector_cmd(cv, cap->vmcore, flat_fd >= 0 ? NULL : output, &cmd)))
+		return e;
+	kd_info("running %s on %s into %s%s", cap->cfg->core_collector ? cap->cfg->core_collector
+		: cv[0], cap->vmcore, flat_fd >= 0 ? flat_name : output,
+		flat_fd >= 0 ? " (flattened)" : "");
+	return kd_mdf_run(&cmd, flat_fd, flat_name, cap->msg);
 }
 
 /* A step whose failure costs a file beside the dump, not the dump. */

@@ -136,10 +136,11 @@ static void test_check_collector(void)
 	CHECK(kd_mdf_collector_is_copy((char *[]){ "/bin/cp", NULL }));
 	CHECK(!kd_mdf_collector_is_copy(ARGV("-d", "31")));
 
-	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-F", "-d", "31")),
-		      "core_collector: -F: the target decides");
-	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-R")), "-R: the target decides");
-	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("--dump-dmesg")), "--dump-dmesg: the target");
+	/* kdump-utils wants -F in a raw or ssh target's core_collector */
+	CHECK_OK(kd_mdf_check_collector(ARGV("-F", "-l", "--message-level", "7", "-d", "31")));
+	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-F", "-E", "-c")), "-E writes an ELF dump");
+	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-R")), "core_collector: -R: the service saves");
+	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("--dump-dmesg")), "--dump-dmesg: the service");
 	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-d", "31", "/proc/vmcore", "/var/crash/x")),
 		      "'/proc/vmcore' is a file argument");
 	CHECK_ERR_HAS(kd_mdf_check_collector(ARGV("-d", "33")), "core_collector: dump level '33'");
@@ -260,7 +261,26 @@ static void test_run_collect_flat_reassemble(void)
 	synth_free(&s);
 }
 
+static void test_collector_cmd(void)
+{
+	struct kd_mdf_cmd c;
+	/* -F or not, the caller's output decides */
+	CHECK_OK(kd_mdf_collector_cmd(ARGV("-F", "-l", "-d", "31"), "/proc/vmcore", "/d/vmcore",
+				      &c));
+	CHECK(c.mode == KD_MDF_COLLECT && c.opts.codec == KD_CODEC_LZO && c.opts.dump_level == 31);
+	CHECK_STR(c.vmcore, "/proc/vmcore");
+	CHECK_STR(c.output, "/d/vmcore");
+	CHECK_OK(kd_mdf_collector_cmd(ARGV("-c", "-d", "17", "--num-threads", "2"), "/proc/vmcore",
+				      NULL, &c));
+	CHECK(c.mode == KD_MDF_FLAT && c.output == NULL && c.opts.threads == 2);
+	CHECK_OK(kd_mdf_collector_cmd(ARGV("-E", "-d", "1"), "v", "o", &c));
+	CHECK(c.opts.elf && c.mode == KD_MDF_COLLECT);
+	CHECK_ERR_HAS(kd_mdf_collector_cmd(((char *[]){ "cp", NULL }), "v", "o", &c), "is a copy");
+	CHECK_ERR_HAS(kd_mdf_collector_cmd(ARGV("-d", "31", "x"), "v", "o", &c), "file argument");
+}
+
 static void test_quiet(void) { kd_log_set_level(KD_LOG_ERROR); CHECK(1); }
 
 TEST_MAIN(T(test_quiet), T(test_parse_defaults), T(test_parse_every_option),
-	  T(test_parse_errors), T(test_check_collector), T(test_run_collect_flat_reassemble))
+	  T(test_parse_errors), T(test_check_collector), T(test_collector_cmd),
+	  T(test_run_collect_flat_reassemble))

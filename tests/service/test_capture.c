@@ -270,7 +270,10 @@ static void test_flat_collector(void)
 	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
 	setup_cap(&cap, &c, core);
 	int fd = open(flat, O_WRONLY | O_TRUNC);
+	char *with_f[] = { "makedumpfile", "-F", "-l", "--message-level", "0", "-d", "31", NULL };
+	c.collector_argv = with_f; /* as kdump-utils wants it written for raw targets */
 	CHECK_OK(kd_capture_run_collector(&cap, NULL, fd, "/dev/raw"));
+	c.collector_argv = mdf_argv;
 	close(fd);
 	unlink(direct);
 	CHECK_OK(kd_capture_run_collector(&cap, direct, -1, NULL));
