@@ -664,7 +664,7 @@ kd_err *kd_initramfs_ensure(const struct kd_initramfs_req *rq, struct kd_initram
 			goto out;
 		}
 		res->size = (uint64_t)st.st_size;
-		snprintf(res->why, sizeof(res->why), "force_no_rebuild: kept although %s", why);
+		snprintf(res->why, sizeof(res->why), "force_no_rebuild: kept although %.200s", why);
 		kd_warn("%s: %s", res->path, res->why);
 		goto out;
 	}
