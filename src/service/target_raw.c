@@ -97,6 +97,9 @@ static kd_err *save_raw(struct kd_capture *cap)
 		e = kd_err_errno("syncing %s", bi.devnode);
 	if (close(fd) < 0 && !e)
 		e = kd_err_errno("closing %s", bi.devnode);
+	if (!e)
+		kd_info("saved %s: the flattened dump, made a dump directory again by the next "
+			"kdumpctl start", bi.devnode);
 	return e;
 }
 
