@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "kexec/boot_cmdline.h"
 #include "kexec/load.h"
+#include "kexec/sysfs_file.h"
 
 kd_err *kd_load_rooted(const char *root, const char *path, char *buf, size_t n)
 {
@@ -241,6 +242,39 @@ void kd_load_origin(const char *const *files, const char *const *names, char *bu
 	}
 }
 
+/* ---- Secure Boot and lockdown ---- */
+
+#define EFI_GLOBAL "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+/* The value byte of an EFI variable file (4 bytes of attributes, then the data); -1 if none. */
+static int efivar_byte(const char *root, const char *name)
+{
+	char rel[256], path[4096];
+	snprintf(rel, sizeof(rel), "/sys/firmware/efi/efivars/%s-" EFI_GLOBAL, name);
+	if (kd_err_ignore(kd_load_rooted(root, rel, path, sizeof(path))))
+		return -1;
+	unsigned char b[5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, b, sizeof(b));
+	close(fd);
+	return n == (ssize_t)sizeof(b) ? b[4] : -1;
+}
+
+const char *kd_load_file_load_only(const char *root)
+{
+	char path[4096], line[128];
+	if (!kd_err_ignore(kd_load_rooted(root, "/sys/kernel/security/lockdown", path,
+					  sizeof(path))) &&
+	    !kd_err_ignore(kd_sysfs_line(path, line, sizeof(line))) &&
+	    strchr(line, '[') && !strstr(line, "[none]"))
+		return "the kernel is locked down";
+	if (efivar_byte(root, "SecureBoot") == 1 && efivar_byte(root, "SetupMode") != 1)
+		return "Secure Boot is on";
+	return NULL;
+}
+
 /* ---- the plan ---- */
 
 static kd_err *files_rooted(const struct kd_load_req *rq, char paths[3][4096],
@@ -300,6 +334,13 @@ kd_err *kd_load_plan_make(const struct kd_load_req *rq, struct kd_load_plan *p)
 	kd_load_origin(flist, kexec_names, origin, sizeof(origin));
 	if ((e = kd_load_kexec_args(c->kexec_args, origin, &p->kexec)))
 		return e;
+	/* kexec_load is refused there anyway: do not try it after a kexec_file_load refusal (as
+	 * kdump-utils and kdump-tools pass -s) */
+	const char *why = kd_load_file_load_only(root);
+	if (why && p->kexec.syscall == KD_KEXEC_AUTO) {
+		p->kexec.syscall = KD_KEXEC_FILE;
+		kd_debug("%s: kexec_file_load only", why);
+	}
 
 	if (c->sysctl && (e = kd_load_sysctl_check(root, c->sysctl))) {
 		static const char *const sysctl_names[] = { "KDUMP_SYSCTL", NULL };

@@ -111,6 +111,11 @@ kd_err *kd_load_kexec_args(const char *args, const char *origin, struct kd_load_
  * (later files win); "" when none does. For messages about a setting's value. */
 void kd_load_origin(const char *const *files, const char *const *names, char *buf, size_t n);
 
+/* Why only kexec_file_load can work here (the kernel is locked down: its lockdown file names a
+ * mode other than [none]; or Secure Boot is on: the SecureBoot EFI variable is 1 outside setup
+ * mode), or NULL. The plan then asks for kexec_file_load alone (-s) unless KEXEC_ARGS chose. */
+const char *kd_load_file_load_only(const char *root);
+
 /* Everything `load` would do, decided before anything is done. */
 struct kd_load_plan {
 	char release[256];

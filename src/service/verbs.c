@@ -478,6 +478,12 @@ kd_err *kd_svc_dry_run(struct kd_svc_ctx *x)
 			kd_size_human(p.res.size, a, sizeof(a)), kd_size_human(p.need.needed, b,
 			sizeof(b)), built_by_load ? " before the initramfs is counted" : "");
 	}
+	const char *only = kd_load_file_load_only(x->root);
+	fprintf(x->out, "loader:           %s%s%s%s\n",
+		p.kexec.syscall == KD_KEXEC_FILE ? "kexec_file_load only" :
+		p.kexec.syscall == KD_KEXEC_CLASSIC ? "kexec_load (kdumpkit's own purgatory)" :
+		"kexec_file_load, kexec_load if the kernel cannot load the image itself",
+		only ? " (" : "", only ? only : "", only ? ")" : "");
 	/* the kexec-tools command it amounts to (it runs in-process: nothing is executed) */
 	fprintf(x->out, "kexec command to be used:\n  kexec -p%s%s%s%s --command-line=\"%s\"",
 		p.kexec.syscall == KD_KEXEC_FILE ? " -s" :

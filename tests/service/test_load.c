@@ -263,6 +263,29 @@ static void test_origin(void)
 	tu_root_drop();
 }
 
+static void test_secure_boot(void)
+{
+	CHECK(tu_root_new("svcload") != NULL);
+	CHECK(kd_load_file_load_only(tu_root()) == NULL);
+	CHECK(!tu_root_put_str("sys/kernel/security/lockdown", "[none] integrity confidentiality\n"));
+	CHECK(kd_load_file_load_only(tu_root()) == NULL);
+	CHECK(!tu_root_put_str("sys/kernel/security/lockdown", "none [integrity] confidentiality\n"));
+	CHECK_STR(kd_load_file_load_only(tu_root()), "the kernel is locked down");
+	CHECK(!tu_root_rm("sys/kernel/security/lockdown"));
+	static const unsigned char on[5] = { 6, 0, 0, 0, 1 }, off[5] = { 6, 0, 0, 0, 0 };
+	const char *sb = "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+	const char *sm = "sys/firmware/efi/efivars/SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+	CHECK(!tu_root_put(sb, off, 5));
+	CHECK(kd_load_file_load_only(tu_root()) == NULL);
+	CHECK(!tu_root_put(sb, on, 5));
+	CHECK_STR(kd_load_file_load_only(tu_root()), "Secure Boot is on");
+	CHECK(!tu_root_put(sm, on, 5)); /* setup mode: keys being enrolled, nothing enforced */
+	CHECK(kd_load_file_load_only(tu_root()) == NULL);
+	CHECK(!tu_root_put(sm, off, 5));
+	CHECK_STR(kd_load_file_load_only(tu_root()), "Secure Boot is on");
+	tu_root_drop();
+}
+
 static void test_need_arithmetic(void)
 {
 	struct kd_load_need n;
@@ -460,6 +483,19 @@ static void test_plan(void)
 	CHECK(!found);
 	kd_load_plan_free(&p);
 
+	/* locked down: kexec_file_load alone, unless KEXEC_ARGS chose */
+	c.kexec_args = NULL;
+	CHECK(!tu_root_put_str("sys/kernel/security/lockdown", "none integrity [confidentiality]\n"));
+	CHECK_OK(kd_load_plan_make(&rq, &p));
+	CHECK(p.kexec.syscall == KD_KEXEC_FILE);
+	kd_load_plan_free(&p);
+	c.kexec_args = "-c";
+	CHECK_OK(kd_load_plan_make(&rq, &p));
+	CHECK(p.kexec.syscall == KD_KEXEC_CLASSIC);
+	kd_load_plan_free(&p);
+	CHECK(!tu_root_rm("sys/kernel/security/lockdown"));
+	c.kexec_args = "-s -d";
+
 	/* a reservation too small: refused before the loader, with the arithmetic */
 	CHECK(!tu_root_put_str("sys/kernel/kexec_crash_size", "67108864\n"));
 	CHECK_OK(kd_load_plan_make(&rq, &p));
@@ -498,6 +534,6 @@ static void test_plan(void)
 
 TEST_MAIN(T(test_cmdline_debian), T(test_cmdline_fedora), T(test_cmdline_dev_vm),
 	  T(test_cmdline_memory_and_cpus), T(test_cmdline_configured), T(test_boot_apicid),
-	  T(test_kernel_selection), T(test_kexec_args), T(test_origin), T(test_need_arithmetic),
+	  T(test_kernel_selection), T(test_kexec_args), T(test_origin), T(test_secure_boot), T(test_need_arithmetic),
 	  T(test_need_check_message), T(test_kernel_size), T(test_reservation_read),
 	  T(test_sysctl), T(test_record), T(test_plan))
