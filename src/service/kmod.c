@@ -124,6 +124,11 @@ void kd_kmod_index_free(struct kd_kmod_index *ix)
 		mod_free(&ix->mods[i]);
 	free(ix->mods);
 	kd_kmod_strv_free(ix->builtin);
+	for (size_t i = 0; i < ix->naliases; i++) {
+		free(ix->aliases[i].alias);
+		free(ix->aliases[i].module);
+	}
+	free(ix->aliases);
 	free(ix->moddir);
 	free(ix);
 }
@@ -275,6 +280,72 @@ kd_err *kd_kmod_index_parse_builtin(struct kd_kmod_index *ix, const char *text, 
 	if (ix->nbuiltin)
 		qsort(ix->builtin, ix->nbuiltin, sizeof(char *), cmp_str);
 	return NULL;
+}
+
+static int by_alias(const void *a, const void *b)
+{
+	const struct kd_kmod_alias *x = a, *y = b;
+	int c = strcmp(x->alias, y->alias);
+	return c ? c : strcmp(x->module, y->module);
+}
+
+kd_err *kd_kmod_index_parse_alias(struct kd_kmod_index *ix, const char *text, size_t len)
+{
+	size_t cap = ix->naliases;
+	for (size_t off = 0; off < len;) {
+		const char *line = text + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		char buf[512];
+		if (ll >= sizeof(buf))
+			continue;
+		memcpy(buf, line, ll);
+		buf[ll] = 0;
+		char *save = NULL, *w = strtok_r(buf, " \t\r", &save);
+		char *alias = w && !strcmp(w, "alias") ? strtok_r(NULL, " \t\r", &save) : NULL;
+		char *mod = alias ? strtok_r(NULL, " \t\r", &save) : NULL;
+		if (!mod || strpbrk(alias, "*?[") || strtok_r(NULL, " \t\r", &save))
+			continue;
+		normalize(alias);
+		normalize(mod);
+		if (ix->naliases == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct kd_kmod_alias *na = realloc(ix->aliases, cap * sizeof(*na));
+			if (!na)
+				return kd_err_new(ENOMEM, "%zu module aliases", cap);
+			ix->aliases = na;
+		}
+		struct kd_kmod_alias a = { strdup(alias), strdup(mod) };
+		if (!a.alias || !a.module) {
+			free(a.alias);
+			free(a.module);
+			return kd_err_new(ENOMEM, "module alias %s", alias);
+		}
+		ix->aliases[ix->naliases++] = a;
+	}
+	if (ix->naliases)
+		qsort(ix->aliases, ix->naliases, sizeof(*ix->aliases), by_alias);
+	return NULL;
+}
+
+/* The first entry for `name` in the sorted aliases (and how many follow), or NULL. */
+static const struct kd_kmod_alias *aliases_of(const struct kd_kmod_index *ix, const char *name,
+					      size_t *count)
+{
+	size_t lo = 0, hi = ix->naliases;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ix->aliases[mid].alias, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t k = lo;
+	while (k < ix->naliases && !strcmp(ix->aliases[k].alias, name))
+		k++;
+	*count = k - lo;
+	return k > lo ? &ix->aliases[lo] : NULL;
 }
 
 static kd_err *slurp(const char *path, char **buf, size_t *len, int *missing)
@@ -468,6 +539,14 @@ kd_err *kd_kmod_index_load(const char *moddir, struct kd_kmod_index **out)
 		e = parse_softdep(ix, text, len);
 		free(text);
 	}
+	static const char *const alias_files[] = { "modules.alias", "modules.builtin.alias" };
+	for (size_t i = 0; i < 2 && !e; i++) {
+		snprintf(path, sizeof(path), "%s/%s", moddir, alias_files[i]);
+		if (!(e = slurp(path, &text, &len, &missing)) && !missing) {
+			e = kd_kmod_index_parse_alias(ix, text, len);
+			free(text);
+		}
+	}
 	if (e) {
 		kd_kmod_index_free(ix);
 		return e;
@@ -596,6 +675,9 @@ struct walk {
 	size_t nnames;          /* out->n counts both vectors */
 };
 
+static kd_err *visit_any(struct walk *w, const char *name, const char *needed_by, int depth,
+			 int optional);
+
 static kd_err *visit(struct walk *w, const char *name, const char *needed_by, int depth)
 {
 	struct kd_kmod_index *ix = w->ix;
@@ -621,12 +703,10 @@ static kd_err *visit(struct walk *w, const char *name, const char *needed_by, in
 				  m->name, MAX_DEPTH);
 	w->state[i] = 1;
 	kd_err *e = m->deps_known ? NULL : read_deps(ix, m);
-	/* soft pre-dependencies that name a module of the tree; others (aliases such as
-	 * "crypto-crc32c") are left to the kernel's own request_module, as modprobe would
-	 * when they are not found */
+	/* soft pre-dependencies, by name or alias; one that names nothing is skipped, as
+	 * modprobe does */
 	for (size_t j = 0; !e && j < m->nsoftpre; j++)
-		if (find(ix, m->softpre[j]) || kd_kmod_is_builtin(ix, m->softpre[j]))
-			e = visit(w, m->softpre[j], m->name, depth + 1);
+		e = visit_any(w, m->softpre[j], m->name, depth + 1, 1);
 	for (size_t j = 0; !e && j < m->ndeps; j++)
 		e = visit(w, m->deps[j], m->name, depth + 1);
 	if (e)
@@ -646,6 +726,36 @@ static kd_err *visit(struct walk *w, const char *name, const char *needed_by, in
 	return e;
 }
 
+/* `name` as a module, else as an alias (every module it names); `optional`: naming nothing
+ * is no error. */
+static kd_err *visit_any(struct walk *w, const char *name, const char *needed_by, int depth,
+			 int optional)
+{
+	struct kd_kmod *m = find(w->ix, name);
+	/* a soft dependency that leads back to a module being visited (crc32c_intel's
+	 * "pre: crc32c" is an alias of itself) is not a cycle: modprobe ignores it too */
+	if (optional && m && w->state[m - w->ix->mods] == 1)
+		return NULL;
+	if (m || kd_kmod_is_builtin(w->ix, name))
+		return visit(w, name, needed_by, depth);
+	size_t n;
+	const struct kd_kmod_alias *a = aliases_of(w->ix, name, &n);
+	kd_err *e = NULL;
+	size_t found = 0;
+	for (size_t k = 0; k < n && !e; k++) {
+		struct kd_kmod *am = find(w->ix, a[k].module);
+		if (!am && !kd_kmod_is_builtin(w->ix, a[k].module))
+			continue;   /* an alias file out of step with the tree */
+		if (optional && am && w->state[am - w->ix->mods] == 1)
+			continue;
+		found++;
+		e = visit(w, a[k].module, needed_by, depth);
+	}
+	if (e || found || optional)
+		return e;
+	return visit(w, name, needed_by, depth);   /* the not-found error */
+}
+
 kd_err *kd_kmod_resolve(struct kd_kmod_index *ix, const char *const *want, size_t nwant,
 			struct kd_kmod_list *out)
 {
@@ -659,7 +769,7 @@ kd_err *kd_kmod_resolve(struct kd_kmod_index *ix, const char *const *want, size_
 		if (!n || !*n)
 			e = kd_err_new(EINVAL, "\"%s\" is not a module name", want[i]);
 		else
-			e = visit(&w, n, NULL, 0);
+			e = visit_any(&w, n, NULL, 0, 0);
 		free(n);
 	}
 	free(w.state);

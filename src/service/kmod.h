@@ -26,8 +26,8 @@ struct kd_kmod {
 	char **deps;      /* names of the modules it needs (modules.dep: all of them, depmod's
 			   * order; from .modinfo: the direct ones), ndeps long */
 	size_t ndeps;
-	char **softpre;   /* `softdep=pre:` names from .modinfo: loaded first when they name a
-			   * module of the tree; aliases are not resolved */
+	char **softpre;   /* `softdep=pre:` names (modules.softdep or .modinfo): loaded first
+			   * when they name a module or an alias of modules.alias */
 	size_t nsoftpre;
 	int deps_known;   /* 0: not read from .modinfo yet (scanned tree) */
 	size_t seq;       /* position in modules.dep or the scan: of two copies of a name, the
@@ -40,6 +40,10 @@ struct kd_kmod_index {
 	size_t n;
 	char **builtin;          /* sorted names from modules.builtin */
 	size_t nbuiltin;
+	struct kd_kmod_alias {   /* modules.alias and modules.builtin.alias, exact names only */
+		char *alias, *module;   /* normalized */
+	} *aliases;              /* sorted by alias */
+	size_t naliases;
 	int scanned;             /* no modules.dep: the tree was scanned */
 };
 
@@ -50,6 +54,9 @@ kd_err *kd_kmod_index_parse(const char *text, size_t len, const char *where,
 			    struct kd_kmod_index **out);
 /* modules.builtin text: one path per line. */
 kd_err *kd_kmod_index_parse_builtin(struct kd_kmod_index *ix, const char *text, size_t len);
+/* modules.alias text ("alias <name> <module>"); patterns with wildcards (device IDs) are
+ * skipped: only names such as "crypto-crc32c" or "fs-xfs" are looked up. */
+kd_err *kd_kmod_index_parse_alias(struct kd_kmod_index *ix, const char *text, size_t len);
 void kd_kmod_index_free(struct kd_kmod_index *ix);
 
 /* "kernel/fs/xfs/xfs.ko.xz" or "virtio-pci" -> "xfs" / "virtio_pci" (malloc'd). */
@@ -67,8 +74,10 @@ struct kd_kmod_list {
 };
 void kd_kmod_list_free(struct kd_kmod_list *l);
 
-/* Everything `want` needs, dependencies first, each once, in the order asked. A name that is
- * neither a module of the tree nor built in is an error naming the tree. */
+/* Everything `want` needs, dependencies first, each once, in the order asked. A wanted name
+ * that is not a module may be an alias (every module it names is taken, as modprobe does). A
+ * name that is neither a module of the tree, nor built in, nor an alias is an error naming the
+ * tree. */
 kd_err *kd_kmod_resolve(struct kd_kmod_index *ix, const char *const *want, size_t nwant,
 			struct kd_kmod_list *out);
 

@@ -1,6 +1,7 @@
 /* libFuzzer: the modules.dep parser and the closure walk over what it parsed.
  *
- * The input is a modules.dep; lines after a line "----" are a modules.builtin. Properties: no
+ * The input is a modules.dep; after a line "----", a modules.builtin; after a second one, a
+ * modules.alias (names the closure walk then also tries as aliases). Properties: no
  * crash, leak or hang; the index is sorted with unique names; and for every module the closure
  * lists each name once, every dependency before the module that needs it (or fails: a cycle, a
  * dependency with no line). */
@@ -34,11 +35,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kd_err_free(e);
 		return 0;
 	}
-	if (sep && (e = kd_kmod_index_parse_builtin(ix, sep + 6, size - dep_len - 5)))
-		kd_err_free(e);
+	if (sep) {
+		const char *b = sep + 6, *end = text + size;
+		const char *sep2 = memmem(b, (size_t)(end - b), "\n----\n", 6);
+		const char *bend = sep2 ? sep2 + 1 : end;
+		if ((e = kd_kmod_index_parse_builtin(ix, b, (size_t)(bend - b))))
+			kd_err_free(e);
+		if (sep2 && (e = kd_kmod_index_parse_alias(ix, sep2 + 6, (size_t)(end - sep2 - 6))))
+			kd_err_free(e);
+	}
 	for (size_t i = 1; i < ix->n; i++)
 		if (strcmp(ix->mods[i - 1].name, ix->mods[i].name) >= 0)
 			abort();
+	for (size_t i = 0; i < ix->naliases && i < 16; i++) {
+		struct kd_kmod_list l;
+		const char *want = ix->aliases[i].alias;
+		if ((e = kd_kmod_resolve(ix, &want, 1, &l)))
+			kd_err_free(e);
+		else
+			kd_kmod_list_free(&l);
+	}
 	for (size_t i = 0; i < ix->n && i < 64; i++) {
 		struct kd_kmod_list l;
 		const char *want = ix->mods[i].name;

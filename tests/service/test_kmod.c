@@ -161,6 +161,44 @@ static void test_load_files(void)
 	CHECK_ERR_HAS(kd_kmod_index_load("/nonexistent/modules/6.1", &ix), "/nonexistent");
 }
 
+/* Soft dependencies and wanted names through modules.alias (exact names; device-ID patterns
+ * skipped); an alias that leads back to its own module is no cycle. */
+static void test_aliases(void)
+{
+	char *d = fx_tmpdir("kmod-alias");
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK(fx_file(d, "modules.dep", "kernel/fs/xfs/xfs.ko: kernel/lib/libcrc32c.ko\n"
+		      "kernel/lib/libcrc32c.ko:\nkernel/crypto/crc32c_generic.ko:\n"
+		      "kernel/arch/x86/crypto/crc32c-intel.ko:\n"
+		      "kernel/drivers/virtio/virtio_pci.ko:\n") == 0);
+	CHECK(fx_file(d, "modules.softdep", "softdep libcrc32c pre: crypto-crc32c\n"
+		      "softdep crc32c_intel pre: crypto-crc32c\n") == 0);
+	CHECK(fx_file(d, "modules.alias", "# Aliases extracted from modules themselves.\n"
+		      "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c-intel\n"
+		      "alias fs-xfs xfs\nalias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\n"
+		      "alias crypto-gone gone_module\n") == 0);
+	CHECK(fx_file(d, "modules.builtin.alias", "alias crypto-sha256 sha256_generic\n") == 0);
+	CHECK(fx_file(d, "modules.builtin", "kernel/crypto/sha256_generic.ko\n") == 0);
+	struct kd_kmod_index *ix = NULL;
+	CHECK_OK(kd_kmod_index_load(d, &ix));
+	if (ix) {
+		CHECK_U64(ix->naliases, 5);   /* the pci: pattern left out */
+		struct kd_kmod_list l;
+		const char *w[] = { "fs-xfs", "crc32c-intel", "crypto-sha256" };
+		CHECK_OK(kd_kmod_resolve(ix, w, 3, &l));
+		list_is(&l, "crc32c_generic crc32c_intel libcrc32c xfs");
+		CHECK(l.nbuiltin == 1 && !strcmp(l.builtin[0], "sha256_generic"));
+		kd_kmod_list_free(&l);
+		const char *gone[] = { "crypto-gone" };
+		CHECK_ERR_HAS(kd_kmod_resolve(ix, gone, 1, &l), "module crypto_gone is neither");
+		kd_kmod_index_free(ix);
+	}
+	fx_rmtree(d);
+	free(d);
+}
+
 /* No modules.dep: the tree is scanned and each needed module's .modinfo read, whatever its
  * compression. */
 static void test_scanned_tree(void)
@@ -309,5 +347,5 @@ static void test_lab_612(void)
 	lab_tree("6.12.117+deb12-cloud-amd64", "virtio_blk", "libcrc32c xfs");
 }
 
-TEST_MAIN(T(test_parse), T(test_resolve_order), T(test_errors), T(test_load_files),
+TEST_MAIN(T(test_parse), T(test_resolve_order), T(test_errors), T(test_load_files), T(test_aliases),
 	  T(test_scanned_tree), T(test_block_chain), T(test_lab_61), T(test_lab_612))
