@@ -485,6 +485,7 @@ kd_err *kd_load_exec(const struct kd_load_req *rq, const struct kd_load_plan *p)
 	if (rq->dry_run)
 		return NULL;
 	struct kd_load_record r = { .time = time(NULL) };
+	snprintf(r.release, sizeof(r.release), "%s", p->release);
 	snprintf(r.kernel, sizeof(r.kernel), "%s", p->kernel);
 	snprintf(r.initrd, sizeof(r.initrd), "%s", p->initrd);
 	snprintf(r.cmdline, sizeof(r.cmdline), "%s", p->cmdline);
@@ -537,8 +538,8 @@ kd_err *kd_load_record_write(const char *root, const struct kd_load_record *r)
 	FILE *f = fopen(tmp, "we");
 	if (!f)
 		return kd_err_errno("creating %s", tmp);
-	fprintf(f, "kernel %s\ninitrd %s\ncmdline %s\ntime %lld\n", r->kernel, r->initrd,
-		r->cmdline, (long long)r->time);
+	fprintf(f, "release %s\nkernel %s\ninitrd %s\ncmdline %s\ntime %lld\n", r->release,
+		r->kernel, r->initrd, r->cmdline, (long long)r->time);
 	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
 	if (fclose(f) != 0 || bad) {
 		e = kd_err_errno("writing %s", tmp);
@@ -571,7 +572,9 @@ kd_err *kd_load_record_read(const char *root, struct kd_load_record *r, int *fou
 		const char *v = sp ? sp + 1 : "";
 		if (sp)
 			*sp = '\0';
-		if (!strcmp(line, "kernel"))
+		if (!strcmp(line, "release"))
+			snprintf(r->release, sizeof(r->release), "%s", v);
+		else if (!strcmp(line, "kernel"))
 			snprintf(r->kernel, sizeof(r->kernel), "%s", v);
 		else if (!strcmp(line, "initrd"))
 			snprintf(r->initrd, sizeof(r->initrd), "%s", v);

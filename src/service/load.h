@@ -156,6 +156,7 @@ kd_err *kd_load_sysctl_check(const char *root, const char *settings);
 
 /* The record of what was loaded. */
 struct kd_load_record {
+	char release[256];
 	char kernel[4096];
 	char initrd[4096];
 	char cmdline[4096];

@@ -8,6 +8,7 @@
 #include "base/size.h"
 #include "kexec/status.h"
 #include "service/dumpdir.h"
+#include "service/initramfs.h"
 
 static void err_to(kd_err *e, char *buf, size_t n)
 {
@@ -67,6 +68,29 @@ static void find_last_dump(const char *root, const struct kd_svc_config *c, stru
 	st->last_known = 1;
 }
 
+/* An image kdumpkit built (its manifest beside it): how it is compressed, how many modules,
+ * and whether it still is what the manifest says. Another initramfs (KDUMP_INITRD): nothing. */
+static void initramfs_detail(const char *root, struct kd_status *st)
+{
+	char outdir[4096], own[4608];
+	if (kd_err_ignore(kd_load_rooted(root, "/var/lib/kdumpkit", outdir, sizeof(outdir))))
+		return;
+	snprintf(own, sizeof(own), "%s/initrd-%s.img", outdir, st->rec.release);
+	if (strcmp(own, st->rec.initrd))
+		return;
+	struct kd_initramfs_res res;
+	kd_err *e = kd_initramfs_status(outdir, st->rec.release, &res);
+	if (e) {
+		char b[256];
+		kd_err_format(e, b, sizeof(b));
+		kd_err_free(e);
+		snprintf(st->initrd_detail, sizeof(st->initrd_detail), "%s", b);
+		return;
+	}
+	snprintf(st->initrd_detail, sizeof(st->initrd_detail), "%s, %u module%s", res.compression,
+		 res.nmodules, res.nmodules == 1 ? "" : "s");
+}
+
 void kd_status_read(const char *root, const struct kd_svc_config *cfg, struct kd_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -90,6 +114,8 @@ void kd_status_read(const char *root, const struct kd_svc_config *cfg, struct kd
 		st->initrd_size = (uint64_t)sb.st_size;
 	}
 
+	if (st->initrd_present && st->rec.release[0])
+		initramfs_detail(root, st);
 	if (cfg) {
 		kd_status_target(cfg, st->target, sizeof(st->target));
 		find_last_dump(root, cfg, st);
@@ -131,8 +157,9 @@ void kd_status_print(FILE *f, const struct kd_status *st)
 		if (!st->rec.initrd[0])
 			fprintf(f, "initramfs:    none\n");
 		else if (st->initrd_present)
-			fprintf(f, "initramfs:    %s (%s)\n", st->rec.initrd,
-				kd_size_human(st->initrd_size, a, sizeof(a)));
+			fprintf(f, "initramfs:    %s (%s%s%s)\n", st->rec.initrd,
+				kd_size_human(st->initrd_size, a, sizeof(a)),
+				st->initrd_detail[0] ? ", " : "", st->initrd_detail);
 		else
 			fprintf(f, "initramfs:    %s (no longer there)\n", st->rec.initrd);
 		fprintf(f, "command line: %s\n", st->rec.cmdline);

@@ -23,6 +23,7 @@ struct kd_status {
 	struct kd_load_record rec;
 	int initrd_present;
 	uint64_t initrd_size;
+	char initrd_detail[320];  /* kdumpkit's own image: "zstd, 12 modules", or what is wrong */
 	char target[512];         /* where dumps go, from the configuration ("" without one) */
 	char dump_base[4096];     /* the directory dumps are saved under ("" for raw) */
 	int last_known;           /* the dump directory could be searched */

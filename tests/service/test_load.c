@@ -415,6 +415,7 @@ static void test_record(void)
 {
 	CHECK(tu_root_new("svcload") != NULL);
 	struct kd_load_record r = { .time = 1764667800 }, back;
+	snprintf(r.release, sizeof(r.release), "6.1.0-56-cloud-amd64");
 	snprintf(r.kernel, sizeof(r.kernel), "/boot/vmlinuz-6.1.0-56-cloud-amd64");
 	snprintf(r.initrd, sizeof(r.initrd), "/var/lib/kdumpkit/initrd-6.1.0-56-cloud-amd64.img");
 	snprintf(r.cmdline, sizeof(r.cmdline), "ro console=ttyS0 irqpoll nr_cpus=1 reset_devices");
@@ -424,6 +425,7 @@ static void test_record(void)
 	CHECK_OK(kd_load_record_write(tu_root(), &r));
 	CHECK_OK(kd_load_record_read(tu_root(), &back, &found));
 	CHECK(found);
+	CHECK_STR(back.release, r.release);
 	CHECK_STR(back.kernel, r.kernel);
 	CHECK_STR(back.initrd, r.initrd);
 	CHECK_STR(back.cmdline, r.cmdline);
@@ -534,6 +536,7 @@ static void test_plan(void)
 
 TEST_MAIN(T(test_cmdline_debian), T(test_cmdline_fedora), T(test_cmdline_dev_vm),
 	  T(test_cmdline_memory_and_cpus), T(test_cmdline_configured), T(test_boot_apicid),
-	  T(test_kernel_selection), T(test_kexec_args), T(test_origin), T(test_secure_boot), T(test_need_arithmetic),
+	  T(test_kernel_selection), T(test_kexec_args), T(test_origin), T(test_secure_boot),
+	  T(test_need_arithmetic),
 	  T(test_need_check_message), T(test_kernel_size), T(test_reservation_read),
 	  T(test_sysctl), T(test_record), T(test_plan))

@@ -97,6 +97,15 @@ static void test_loaded_with_record(void)
 	CHECK_STR(out, want);
 	free(out);
 
+	/* kdumpkit's own image (initrd-<release>.img) is checked against its manifest */
+	snprintf(r.release, sizeof(r.release), "6.1");
+	CHECK_OK(kd_load_record_write(tu_root(), &r));
+	kd_status_read(tu_root(), &c, &st);
+	CHECK(strstr(st.initrd_detail, "no kdumpkit initramfs for 6.1 (run `kdumpctl rebuild`)"));
+	out = print(&st);
+	CHECK(out && strstr(out, "initrd-6.1.img (4.0K, no kdumpkit initramfs for 6.1"));
+	free(out);
+
 	/* a dump saved since: the newest directory, complete or not */
 	char base[4096];
 	snprintf(base, sizeof(base), "%s/var/crash", tu_root());
