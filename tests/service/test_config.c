@@ -745,6 +745,52 @@ static void debian_shipped_file(void)
 	free(ub);
 }
 
+/* kdumpkit's own default files (data/): each parses as shipped, and each commented example,
+ * uncommented alone, is accepted (kdump_pre/kdump_post name programs that are not here). */
+static void shipped_examples(void)
+{
+	static const struct { const char *rel; int which; } files[] = {
+		{ "../data/kdump.conf", 0 },
+		{ "../data/sysconfig-kdump", 1 },
+		{ "../data/kdump-tools.default", 2 },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len;
+		char *text = (char *)kd_test_slurp(kd_test_fixture(files[i].rel), &len);
+		CHECK(text != NULL);
+		if (!text)
+			continue;
+		text[len] = '\0';
+		const char *t[3] = { NULL, NULL, NULL };
+		t[files[i].which] = text;
+		CHECK_OK(parse3(t[0], t[1], t[2], 0));
+		unsigned examples = 0;
+		for (char *line = text; line && *line;) {
+			char *nl = strchr(line, '\n');
+			size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+			char one[512];
+			if (line[0] == '#' && ((line[1] >= 'a' && line[1] <= 'z') ||
+					       (line[1] >= 'A' && line[1] <= 'Z')) && ll < sizeof(one)) {
+				memcpy(one, line + 1, ll - 1);
+				one[ll - 1] = '\0';
+				if (strncmp(one, "kdump_p", 7)) {
+					const char *u[3] = { NULL, NULL, NULL };
+					u[files[i].which] = one;
+					kd_err *e = parse3(u[0], u[1], u[2], 0);
+					if (e)
+						fprintf(stderr, "  %s example \"%s\" refused\n",
+							files[i].rel, one);
+					CHECK_OK(e);
+					examples++;
+				}
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+		CHECK(examples >= 8);
+		free(text);
+	}
+}
+
 static void load_from_files(void)
 {
 	char *kc = kd_test_tmpfile("kdump.conf"), *kt = kd_test_tmpfile("kdump-tools");
@@ -921,4 +967,5 @@ TEST_MAIN(T(defaults_kdump_conf), T(defaults_kdump_tools), T(personality_rule),
 	  T(duplicates_unknown_empty), T(pre_post_programs), T(sysconfig_vars), T(shell_is_refused),
 	  T(kdump_tools_vars), T(two_files_name_the_destination), T(two_files_set_the_same_thing),
 	  T(error_leaves_config_empty), T(fedora_shipped_files), T(debian_shipped_file),
+	  T(shipped_examples),
 	  T(load_from_files), T(snapshot_round_trip), T(snapshot_errors), T(names))
