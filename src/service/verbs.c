@@ -253,7 +253,8 @@ static kd_err *start_locked(struct kd_svc_ctx *x, int reload)
 	kd_err *e = load_config(x, &c);
 	if (e)
 		return e;
-	if (x->as_kdump_config && (e = check_use_kdump(x, &c)))
+	/* whichever front end runs (the unit runs kdumpctl for both personalities) */
+	if ((e = check_use_kdump(x, &c)))
 		goto out;
 	if ((e = recover_raw(x, &c)))
 		goto out;
@@ -438,7 +439,7 @@ kd_err *kd_svc_dry_run(struct kd_svc_ctx *x)
 	kd_err *e = load_config(x, &c);
 	if (e)
 		return e;
-	if (x->as_kdump_config && !c.use_kdump)
+	if (!c.use_kdump)
 		fprintf(x->out, "%s: USE_KDUMP is not set or zero: load would refuse\n", x->paths[2]);
 	char release[256], image[4608] = "", outdir[4096];
 	if ((e = kd_load_release(&c, release, sizeof(release))))

@@ -157,6 +157,10 @@ static void test_start_config_error(void)
 	ctx(&x, 1, 0, NULL);
 	CHECK_ERR_HAS(kd_svc_start(&x), "USE_KDUMP is not set or zero");
 	done(&x);
+	ctx(&x, 0, 0, NULL); /* kdumpctl start (the unit) on a kdump-tools setup: the same */
+	CHECK_ERR_HAS(kd_svc_start(&x), "USE_KDUMP is not set or zero");
+	done(&x);
+	CHECK(!recorded());
 	tu_root_drop();
 }
 
