@@ -269,8 +269,8 @@ class Console(threading.Thread):
 
     def run(self):
         buf = b""
-        with open(self.log_path, "ab") as raw, \
-                open(self.log_path + ".ts", "a") as ts:
+        with open(self.log_path, "wb") as raw, \
+                open(self.log_path + ".ts", "w") as ts:
             while True:
                 try:
                     data = self.sock.recv(65536)
