@@ -275,6 +275,23 @@ const char *kd_load_file_load_only(const char *root)
 	return NULL;
 }
 
+const char *kd_load_refusal(const char *root, enum kd_kexec_syscall sc)
+{
+	char path[4096], line[32];
+	if (!kd_err_ignore(kd_load_rooted(root, "/proc/sys/kernel/kexec_load_disabled", path,
+					  sizeof(path))) &&
+	    !kd_err_ignore(kd_sysfs_line(path, line, sizeof(line))) && !strcmp(line, "1"))
+		return "kexec is turned off until the next boot (kernel.kexec_load_disabled=1)";
+	const char *only = kd_load_file_load_only(root);
+	if (only && sc == KD_KEXEC_CLASSIC)
+		return "KEXEC_ARGS asks for kexec_load (-c), which is refused when Secure Boot is "
+		       "on or the kernel is locked down: remove -c";
+	if (only || sc != KD_KEXEC_CLASSIC)
+		return "kexec_file_load (tried first: the only load Secure Boot and lockdown allow) "
+		       "refused the kernel: it must be signed by a key the kernel trusts";
+	return NULL;
+}
+
 /* ---- the plan ---- */
 
 static kd_err *files_rooted(const struct kd_load_req *rq, char paths[3][4096],
@@ -474,12 +491,12 @@ kd_err *kd_load_exec(const struct kd_load_req *rq, const struct kd_load_plan *p)
 	struct kd_kexec_load_res kr;
 	if ((e = kd_kexec_load(&kq, &kr))) {
 		int errnum = kd_err_errnum(e);
-		if (p->kexec.syscall != KD_KEXEC_CLASSIC &&
-		    (errnum == EKEYREJECTED || errnum == ENOKEY || errnum == EBADMSG ||
-		     errnum == EPERM) && geteuid() == 0)
-			e = kd_err_wrap(e, "kexec_file_load (tried first, the only load Secure Boot "
-					"and lockdown allow) refused %s: it must be signed by a key the "
-					"kernel trusts", p->kernel);
+		const char *why = NULL;
+		if (geteuid() == 0 && (errnum == EPERM || errnum == EKEYREJECTED ||
+				       errnum == ENOKEY || errnum == EBADMSG))
+			why = kd_load_refusal(root, p->kexec.syscall);
+		if (why)
+			e = kd_err_wrap(e, "%s", why);
 		return kd_err_wrap(e, "loading the capture kernel %s", p->kernel);
 	}
 	if (rq->dry_run)

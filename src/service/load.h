@@ -115,6 +115,10 @@ void kd_load_origin(const char *const *files, const char *const *names, char *bu
  * mode other than [none]; or Secure Boot is on: the SecureBoot EFI variable is 1 outside setup
  * mode), or NULL. The plan then asks for kexec_file_load alone (-s) unless KEXEC_ARGS chose. */
 const char *kd_load_file_load_only(const char *root);
+/* Why root was refused a load (EPERM, EKEYREJECTED...): kexec_load_disabled, kexec_load (-c)
+ * under Secure Boot or lockdown, or an image kexec_file_load would not verify; NULL when
+ * none of these applies. */
+const char *kd_load_refusal(const char *root, enum kd_kexec_syscall sc);
 
 /* Everything `load` would do, decided before anything is done. */
 struct kd_load_plan {

@@ -283,6 +283,14 @@ static void test_secure_boot(void)
 	CHECK(kd_load_file_load_only(tu_root()) == NULL);
 	CHECK(!tu_root_put(sm, off, 5));
 	CHECK_STR(kd_load_file_load_only(tu_root()), "Secure Boot is on");
+	/* what a refusal is put down to */
+	CHECK(strstr(kd_load_refusal(tu_root(), KD_KEXEC_FILE), "must be signed"));
+	CHECK(strstr(kd_load_refusal(tu_root(), KD_KEXEC_CLASSIC), "remove -c"));
+	CHECK(!tu_root_put_str("proc/sys/kernel/kexec_load_disabled", "1\n"));
+	CHECK(strstr(kd_load_refusal(tu_root(), KD_KEXEC_AUTO), "kexec_load_disabled=1"));
+	CHECK(!tu_root_put_str("proc/sys/kernel/kexec_load_disabled", "0\n"));
+	CHECK(!tu_root_rm(sb));
+	CHECK(kd_load_refusal(tu_root(), KD_KEXEC_CLASSIC) == NULL);
 	tu_root_drop();
 }
 
