@@ -22,6 +22,7 @@ void kd_capture_init(struct kd_capture *cap, struct kd_svc_config *cfg)
 		.wait_ms = 60000,
 		.mnt = "/kdump/target",
 		.msg = stderr,
+		.kmsg_fd = -1,
 	};
 }
 
@@ -101,14 +102,29 @@ kd_err *kd_capture_run_collector(struct kd_capture *cap, const char *output, int
 }
 
 /* A step whose failure costs a file beside the dump, not the dump. */
-static void warn_step(kd_err *e, const char *what, const char *dir)
+#define SAVED " (the dump itself is saved)"
+static void warn_step(kd_err *e, const char *what, const char *dir, const char *note)
 {
 	if (!e)
 		return;
 	char buf[1024];
 	kd_err_format(e, buf, sizeof(buf));
-	kd_warn("%s in %s failed (the dump goes on): %s", what, dir, buf);
+	kd_warn("%s in %s failed%s: %s", what, dir, note, buf);
 	kd_err_free(e);
+}
+
+/* The failure into the kernel log as well, one record, so kexec-dmesg.log holds it. */
+static void to_kmsg(const struct kd_capture *cap, const kd_err *e)
+{
+	if (cap->kmsg_fd < 0)
+		return;
+	char buf[900];
+	int n = snprintf(buf, sizeof(buf), "<3>kdumpkit: the dump was not saved: ");
+	kd_err_format(e, buf + n, sizeof(buf) - (size_t)n - 1);
+	size_t len = strlen(buf);
+	buf[len++] = '\n';
+	ssize_t rc = write(cap->kmsg_fd, buf, len);
+	(void)rc; /* best effort: the console has it anyway */
 }
 
 kd_err *kd_capture_save_dir(struct kd_capture *cap, const char *basedir)
@@ -125,7 +141,8 @@ kd_err *kd_capture_save_dir(struct kd_capture *cap, const char *basedir)
 
 	/* The log first: small, and what an engineer reads when the dump itself does not fit. */
 	if (c->dump_dmesg)
-		warn_step(kd_artifacts_dmesg(d, cap->vmcore), d->dmesg, d->dir);
+		warn_step(kd_artifacts_dmesg(d, cap->vmcore), d->dmesg, d->dir,
+			  " (the dump goes on)");
 
 	char part[4096 + 96];
 	if ((size_t)snprintf(part, sizeof(part), "%s/%s-incomplete", d->dir, d->vmcore) >=
@@ -136,19 +153,21 @@ kd_err *kd_capture_save_dir(struct kd_capture *cap, const char *basedir)
 		e = kd_dumpdir_commit(d, d->vmcore);
 	if (e) {
 		/* the capture kernel's own log says why; the partial dump keeps its name */
-		warn_step(kd_artifacts_kexec_dmesg(d), "kexec-dmesg.log", d->dir);
-		return kd_err_wrap(e, "saving %s into %s (what was written stays as %s-incomplete)",
-				   cap->vmcore, d->dir, d->vmcore);
+		e = kd_err_wrap(e, "saving %s into %s (what was written stays as %s-incomplete)",
+				cap->vmcore, d->dir, d->vmcore);
+		to_kmsg(cap, e);
+		warn_step(kd_artifacts_kexec_dmesg(d), "kexec-dmesg.log", d->dir, "");
+		return e;
 	}
 
 	char done[4096 + 96];
 	snprintf(done, sizeof(done), "%s/%s", d->dir, d->vmcore);
 	kd_info("saved %s", done);
 	/* the report reads the saved dump: it names that file, and proves it readable */
-	warn_step(kd_artifacts_report(d, done), "report.txt/report.json", d->dir);
-	warn_step(kd_artifacts_kexec_dmesg(d), "kexec-dmesg.log", d->dir);
+	warn_step(kd_artifacts_report(d, done), "report.txt/report.json", d->dir, SAVED);
+	warn_step(kd_artifacts_kexec_dmesg(d), "kexec-dmesg.log", d->dir, SAVED);
 	if (c->num_dumps)
 		warn_step(kd_dumpdir_rotate(basedir, c->personality, c->num_dumps, d),
-			  "rotating old dumps", basedir);
+			  "rotating old dumps", basedir, SAVED);
 	return NULL;
 }

@@ -29,6 +29,8 @@ struct kd_capture {
 	unsigned wait_ms;       /* how long a target's device may take to appear */
 	const char *mnt;        /* where a target file system is mounted: "/kdump/target" */
 	FILE *msg;              /* the collector's messages (the console); NULL: none */
+	int kmsg_fd;            /* /dev/kmsg in the capture kernel (-1: none): a failure is also
+				 * written to the kernel log, so kexec-dmesg.log says why */
 	struct kd_dumpdir dir;  /* out: the directory written (dir.dir[0] == 0: none created) */
 };
 
@@ -92,6 +94,8 @@ struct kd_capture_env {
 	const char *mnt;       /* the target's mount point; NULL: kd_capture_init's */
 	const char *root_mnt;  /* dump_to_rootfs's: /kdump/root */
 	FILE *msg;             /* the collector's messages; NULL: none */
+	int kmsg;              /* write failures to /dev/kmsg too (PID 1 only: never a test's
+				* host kernel log) */
 	void (*on_watchdog)(void *); /* NULL: log "capture took longer than N s" and reboot */
 	void *watchdog_arg;
 	int saved;             /* out: the dump was saved (by the target or dump_to_rootfs: see

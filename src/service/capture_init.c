@@ -379,6 +379,8 @@ enum kd_svc_action kd_capture_run(struct kd_capture_env *env)
 	if (env->mnt)
 		cap.mnt = env->mnt;
 	cap.msg = env->msg;
+	if (env->kmsg)
+		cap.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
 	uint64_t bytes = vmcore_size(cap.vmcore);
 	wd_limit = kd_capture_watchdog_limit(bytes, kd_capture_watchdog_override(env->cmdline));
@@ -450,6 +452,8 @@ enum kd_svc_action kd_capture_run(struct kd_capture_env *env)
 		act = cfg.final_action;
 	}
 out:
+	if (cap.kmsg_fd >= 0)
+		close(cap.kmsg_fd);
 	kd_watchdog_stop(wd);
 	kd_svc_config_free(&cfg);
 	return act == KD_ACT_DUMP_TO_ROOTFS ? KD_ACT_REBOOT : act;
@@ -467,6 +471,7 @@ void kd_capture_pid1(void)
 	mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	umask(077);
-	struct kd_capture_env env = { .cmdline = read_small("/proc/cmdline"), .msg = stderr };
+	struct kd_capture_env env = { .cmdline = read_small("/proc/cmdline"), .msg = stderr,
+				      .kmsg = 1 };
 	finish(kd_capture_run(&env), 1);
 }

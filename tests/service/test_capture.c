@@ -216,7 +216,17 @@ static void test_failure_keeps_incomplete_and_rotates_nothing(void)
 	setup_cfg(&c, KD_SVC_KDUMP_CONF, mdf_argv);
 	c.num_dumps = 1;
 	setup_cap(&cap, &c, core);
+	int kmsg[2];
+	CHECK(pipe(kmsg) == 0);
+	cap.kmsg_fd = kmsg[1]; /* stands for /dev/kmsg: the reason goes into the kernel log */
 	CHECK_ERR_HAS(kd_capture_save_dir(&cap, base), "stays as vmcore-incomplete");
+	close(kmsg[1]);
+	char rec[1024] = "";
+	ssize_t nr = read(kmsg[0], rec, sizeof(rec) - 1);
+	close(kmsg[0]);
+	CHECK(nr > 0 && !strncmp(rec, "<3>kdumpkit: the dump was not saved: saving ", 44) &&
+	      rec[nr - 1] == '\n' && strchr(rec, '\n') == rec + nr - 1);
+	cap.kmsg_fd = -1;
 	CHECK(cap.dir.dir[0] != 0);
 	CHECK(exists(cap.dir.dir, "vmcore-incomplete"));
 	CHECK(!exists(cap.dir.dir, "vmcore"));
