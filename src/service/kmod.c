@@ -3,23 +3,19 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/log.h"
-#include "kexec/decompress.h"
 
-#define KMOD_MAX_BYTES (256ULL << 20)  /* the largest .ko accepted, decompressed */
-#define MAX_DEPTH 512                   /* dependency chains, nested block devices */
+#define KMOD_MAX_BYTES (256ULL << 20)  /* the largest modules.* file accepted */
+#define MAX_DEPTH 512                   /* the longest dependency chain followed */
 
 static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 
@@ -32,8 +28,7 @@ void kd_kmod_strv_free(char **v)
 	free(v);
 }
 
-/* Append a copy of s[0..len) to a NULL-ended vector of *n entries. */
-static kd_err *strv_add(char ***v, size_t *n, const char *s, size_t len)
+kd_err *kd_kmod_strv_add(char ***v, size_t *n, const char *s, size_t len)
 {
 	char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
 	if (!nv)
@@ -234,7 +229,7 @@ kd_err *kd_kmod_index_parse(const char *text, size_t len, const char *where,
 				e = kd_err_new(EINVAL, "%s:%zu: %s depends on itself", where, lineno,
 					       m.name);
 			else if (!strv_has(m.deps, m.ndeps, dn))
-				e = strv_add(&m.deps, &m.ndeps, dn, strlen(dn));
+				e = kd_kmod_strv_add(&m.deps, &m.ndeps, dn, strlen(dn));
 			free(dn);
 		}
 		if (!m.path && !e)
@@ -272,7 +267,7 @@ kd_err *kd_kmod_index_parse_builtin(struct kd_kmod_index *ix, const char *text, 
 			continue;   /* blank lines; modules.builtin holds nothing else */
 		kd_err *e = NULL;
 		if (!strv_has(ix->builtin, ix->nbuiltin, name))
-			e = strv_add(&ix->builtin, &ix->nbuiltin, name, strlen(name));
+			e = kd_kmod_strv_add(&ix->builtin, &ix->nbuiltin, name, strlen(name));
 		free(name);
 		if (e)
 			return e;
@@ -422,7 +417,7 @@ static kd_err *parse_softdep(struct kd_kmod_index *ix, const char *text, size_t 
 			}
 			normalize(w);
 			if (pre && strcmp(w, m->name) && !strv_has(m->softpre, m->nsoftpre, w)) {
-				kd_err *e = strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
+				kd_err *e = kd_kmod_strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
 				if (e)
 					return e;
 			}
@@ -620,7 +615,7 @@ static kd_err *add_softpre(struct kd_kmod *m, const char *val)
 		}
 		normalize(w);
 		if (pre && strcmp(w, m->name) && !strv_has(m->softpre, m->nsoftpre, w))
-			e = strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
+			e = kd_kmod_strv_add(&m->softpre, &m->nsoftpre, w, strlen(w));
 	}
 	free(buf);
 	return e;
@@ -650,7 +645,7 @@ static kd_err *read_deps(struct kd_kmod_index *ix, struct kd_kmod *m)
 				}
 				normalize(n);
 				if (*n && strcmp(n, m->name) && !strv_has(m->deps, m->ndeps, n))
-					e = strv_add(&m->deps, &m->ndeps, n, strlen(n));
+					e = kd_kmod_strv_add(&m->deps, &m->ndeps, n, strlen(n));
 				free(n);
 			}
 		}
@@ -684,7 +679,7 @@ static kd_err *visit(struct walk *w, const char *name, const char *needed_by, in
 	if (kd_kmod_is_builtin(ix, name)) {
 		if (strv_has(w->out->builtin, w->out->nbuiltin, name))
 			return NULL;
-		return strv_add(&w->out->builtin, &w->out->nbuiltin, name, strlen(name));
+		return kd_kmod_strv_add(&w->out->builtin, &w->out->nbuiltin, name, strlen(name));
 	}
 	struct kd_kmod *m = find(ix, name);
 	if (!m) {
@@ -716,10 +711,10 @@ static kd_err *visit(struct walk *w, const char *name, const char *needed_by, in
 	if ((e = full_path(ix, m, &path)))
 		return e;
 	size_t n = w->out->n;
-	e = strv_add(&w->out->names, &n, m->name, strlen(m->name));
+	e = kd_kmod_strv_add(&w->out->names, &n, m->name, strlen(m->name));
 	n = w->out->n;
 	if (!e)
-		e = strv_add(&w->out->paths, &n, path, strlen(path));
+		e = kd_kmod_strv_add(&w->out->paths, &n, path, strlen(path));
 	free(path);
 	if (!e)
 		w->out->n = n;
@@ -777,237 +772,4 @@ kd_err *kd_kmod_resolve(struct kd_kmod_index *ix, const char *const *want, size_
 	if (e)
 		kd_kmod_list_free(out);
 	return e;
-}
-
-/* ---- block devices in sysfs ---- */
-
-static int exists(const char *dir, const char *name)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return access(p, F_OK) == 0;
-}
-
-static kd_err *add_unique(char ***v, size_t *n, const char *s)
-{
-	return strv_has(*v, *n, s) ? NULL : strv_add(v, n, s, strlen(s));
-}
-
-/* The module behind an md array's personality ("raid1" -> raid1, "raid5" -> raid456). */
-static const char *md_level_module(const char *level)
-{
-	if (!strcmp(level, "raid0") || !strcmp(level, "raid1") || !strcmp(level, "raid10"))
-		return level;
-	if (!strcmp(level, "raid4") || !strcmp(level, "raid5") || !strcmp(level, "raid6"))
-		return "raid456";
-	return NULL;
-}
-
-/* One disk (a partition's disk) at its resolved sysfs directory `p`. */
-static kd_err *chain_disk(const char *devices, char *p, char ***v, size_t *n, int depth)
-{
-	if (depth > 16)
-		return kd_err_new(ELOOP, "%s: block devices stacked deeper than 16", p);
-	if (exists(p, "partition")) {
-		char *slash = strrchr(p, '/');
-		if (slash)
-			*slash = 0;
-	}
-	kd_err *e = NULL;
-	/* the disks under device-mapper and md devices, in name order */
-	char sl[PATH_MAX];
-	snprintf(sl, sizeof(sl), "%s/slaves", p);
-	struct dirent **ents = NULL;
-	int ne = scandir(sl, &ents, NULL, alphasort);
-	for (int i = 0; i < ne; i++) {
-		char link[PATH_MAX + 256], real[PATH_MAX];
-		snprintf(link, sizeof(link), "%s/%s", sl, ents[i]->d_name);
-		if (!e && ents[i]->d_name[0] != '.' && realpath(link, real))
-			e = chain_disk(devices, real, v, n, depth + 1);
-		free(ents[i]);
-	}
-	free(ents);
-	if (e)
-		return e;
-	const char *base = strrchr(p, '/');
-	base = base ? base + 1 : p;
-	if (!strncmp(base, "dm-", 3) && (e = add_unique(v, n, "dm_mod")))
-		return e;
-	char lvl[PATH_MAX], level[32] = "";
-	snprintf(lvl, sizeof(lvl), "%s/md/level", p);
-	FILE *f = fopen(lvl, "re");
-	if (f) {
-		if (fgets(level, sizeof(level), f))
-			level[strcspn(level, "\n")] = 0;
-		fclose(f);
-		const char *lm = md_level_module(level);
-		if ((e = add_unique(v, n, "md_mod")) || (lm && (e = add_unique(v, n, lm))))
-			return e;
-	}
-
-	/* the device and every ancestor up to /sys/devices: driver -> module */
-	char dev[PATH_MAX + 16], d[PATH_MAX];
-	snprintf(dev, sizeof(dev), "%s/device", p);
-	if (!realpath(dev, d))
-		return NULL;   /* a virtual device (loop, zram, dm): no hardware driver */
-	char **up = NULL;
-	size_t nup = 0;
-	size_t dl = strlen(devices);
-	while (!e && !strncmp(d, devices, dl) && d[dl] == '/') {
-		char modlink[PATH_MAX + 32], mod[PATH_MAX];
-		snprintf(modlink, sizeof(modlink), "%s/driver/module", d);
-		if (realpath(modlink, mod)) {
-			const char *mb = strrchr(mod, '/');
-			char *name = kd_kmod_name(mb ? mb + 1 : mod);
-			e = name ? add_unique(&up, &nup, name) : kd_err_new(ENOMEM, "%s", mod);
-			free(name);
-		}
-		char *slash = strrchr(d, '/');
-		*slash = 0;
-	}
-	/* bus drivers first: the order they would be loaded in */
-	for (size_t i = nup; !e && i-- > 0;)
-		e = add_unique(v, n, up[i]);
-	kd_kmod_strv_free(up);
-	return e;
-}
-
-kd_err *kd_kmod_block_chain(const char *sysfs_root, const char *dev, char ***names, size_t *n)
-{
-	char link[PATH_MAX], p[PATH_MAX], devices[PATH_MAX];
-	struct stat st;
-	*names = NULL;
-	*n = 0;
-	snprintf(link, sizeof(link), "%s/sys/devices", sysfs_root);
-	if (!realpath(link, devices))
-		return kd_err_errno("%s: is sysfs mounted?", link);
-	if (!*sysfs_root && stat(dev, &st) == 0 && S_ISBLK(st.st_mode)) {
-		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(st.st_rdev),
-			 minor(st.st_rdev));
-	} else {
-		const char *b = strrchr(dev, '/');
-		snprintf(link, sizeof(link), "%s/sys/class/block/%s", sysfs_root, b ? b + 1 : dev);
-	}
-	if (!realpath(link, p))
-		return kd_err_errno("block device %s: %s", dev, link);
-	kd_err *e = chain_disk(devices, p, names, n, 0);
-	if (e) {
-		kd_kmod_strv_free(*names);
-		*names = NULL;
-		*n = 0;
-		return kd_err_wrap(e, "the driver chain of %s", dev);
-	}
-	if (!*names) {
-		*names = calloc(1, sizeof(char *));
-		if (!*names)
-			return kd_err_new(ENOMEM, "%s", dev);
-	}
-	return NULL;
-}
-
-/* ---- module files ---- */
-
-kd_err *kd_kmod_read(const char *path, uint8_t **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kd_err_errno("opening module %s", path);
-	uint8_t magic[6];
-	ssize_t r = pread(fd, magic, sizeof(magic), 0);
-	enum kd_compression c = r > 0 ? kd_compression_detect(magic, (size_t)r) : KD_COMP_NONE;
-	int src = fd, mfd = -1;
-	kd_err *e = NULL;
-	if (c != KD_COMP_NONE) {
-		mfd = memfd_create("kdumpkit-module", MFD_CLOEXEC);
-		uint64_t out = 0;
-		if (mfd < 0)
-			e = kd_err_errno("memfd for %s", path);
-		else
-			e = kd_decompress_fd(c, fd, mfd, KMOD_MAX_BYTES, &out);
-		if (e)
-			e = kd_err_wrap(e, "decompressing module %s (%s)", path,
-					kd_compression_name(c));
-		src = mfd;
-	}
-	struct stat st;
-	uint8_t *b = NULL;
-	size_t got = 0;
-	if (!e && fstat(src, &st) < 0)
-		e = kd_err_errno("%s", path);
-	if (!e && (uint64_t)st.st_size > KMOD_MAX_BYTES)
-		e = kd_err_new(EFBIG, "module %s: %lld bytes", path, (long long)st.st_size);
-	if (!e && !(b = malloc((size_t)st.st_size + 1)))
-		e = kd_err_new(ENOMEM, "module %s: %lld bytes", path, (long long)st.st_size);
-	while (!e && got < (size_t)st.st_size) {
-		r = pread(src, b + got, (size_t)st.st_size - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			e = r < 0 ? kd_err_errno("reading module %s", path)
-				  : kd_err_new(EIO, "reading module %s: short", path);
-		else
-			got += (size_t)r;
-	}
-	if (!e && (got < SELFMAG || memcmp(b, ELFMAG, SELFMAG)))
-		e = kd_err_new(EINVAL, "module %s is not an ELF file%s", path,
-			       c == KD_COMP_NONE ? "" : " after decompression");
-	if (mfd >= 0)
-		close(mfd);
-	close(fd);
-	if (e) {
-		free(b);
-		return e;
-	}
-	*buf = b;
-	*len = got;
-	return NULL;
-}
-
-kd_err *kd_kmod_modinfo(const uint8_t *ko, size_t len, const char *key, char ***vals,
-			size_t *n)
-{
-	*vals = NULL;
-	*n = 0;
-	Elf64_Ehdr eh;
-	if (len < sizeof(eh) || memcmp(ko, ELFMAG, SELFMAG))
-		return kd_err_new(EINVAL, "not an ELF file");
-	memcpy(&eh, ko, sizeof(eh));
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh.e_shentsize != sizeof(Elf64_Shdr))
-		return kd_err_new(EINVAL, "not a 64-bit little-endian ELF module");
-	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff ||
-	    eh.e_shstrndx >= eh.e_shnum)
-		return kd_err_new(EINVAL, "section headers outside the file");
-	Elf64_Shdr str;
-	memcpy(&str, ko + eh.e_shoff + (size_t)eh.e_shstrndx * sizeof(Elf64_Shdr), sizeof(str));
-	if (str.sh_offset > len || str.sh_size > len - str.sh_offset)
-		return kd_err_new(EINVAL, "section names outside the file");
-	for (size_t i = 0; i < eh.e_shnum; i++) {
-		Elf64_Shdr sh;
-		memcpy(&sh, ko + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(sh));
-		if (sh.sh_name >= str.sh_size ||
-		    strncmp((const char *)ko + str.sh_offset + sh.sh_name, ".modinfo",
-			    str.sh_size - sh.sh_name) || sh.sh_type == SHT_NOBITS)
-			continue;
-		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
-			return kd_err_new(EINVAL, ".modinfo outside the file");
-		const char *s = (const char *)ko + sh.sh_offset, *end = s + sh.sh_size;
-		size_t kl = strlen(key);
-		while (s < end) {
-			const char *z = memchr(s, 0, (size_t)(end - s));
-			size_t l = z ? (size_t)(z - s) : (size_t)(end - s);
-			if (l > kl && !memcmp(s, key, kl) && s[kl] == '=') {
-				kd_err *e = strv_add(vals, n, s + kl + 1, l - kl - 1);
-				if (e) {
-					kd_kmod_strv_free(*vals);
-					*vals = NULL;
-					*n = 0;
-					return e;
-				}
-			}
-			s += l + 1;
-		}
-		return NULL;
-	}
-	return kd_err_new(EINVAL, "no .modinfo section");
 }

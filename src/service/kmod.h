@@ -9,6 +9,7 @@
  *    disks under a device-mapper or md device, and every ancestor's `driver` -> `module`;
  *  - a module's bytes, decompressed from .ko.xz, .ko.zst or .ko.gz into a plain .ko.
  *
+ * kmod.c: the index and closures; kmod_sysfs.c: the driver chain; kmod_file.c: module files.
  * modules.dep is parsed as untrusted text: a malformed line is an error quoting file:line.
  * Everything returned is owned by the caller (or the index) and freed with the functions
  * below. */
@@ -94,5 +95,7 @@ kd_err *kd_kmod_modinfo(const uint8_t *ko, size_t len, const char *key, char ***
 			size_t *n);
 
 void kd_kmod_strv_free(char **v);
+/* Append a copy of s[0..len) to the NULL-ended vector *v of *n entries. */
+kd_err *kd_kmod_strv_add(char ***v, size_t *n, const char *s, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* Kernel modules: modules.dep parsing, closures in load order, built-ins, a scanned tree read
  * through .modinfo, decompression, the driver chain from a fake sysfs; the real Debian 6.1 and
  * 6.12 cloud trees from the lab cache when present. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -290,6 +291,44 @@ static void test_block_chain(void)
 	free(d);
 }
 
+/* The real /sys: a disk named by its device node (major:minor through /sys/dev/block) and by
+ * its name (/sys/class/block) gives the same chain. Skipped without a disk that has one. */
+static void test_block_chain_real(void)
+{
+	struct dirent **ents = NULL;
+	int n = scandir("/sys/block", &ents, NULL, alphasort);
+	char dev[300] = "", *name = NULL;
+	for (int i = 0; i < n; i++) {
+		char link[600], node[300];
+		snprintf(link, sizeof(link), "/sys/block/%s/device", ents[i]->d_name);
+		snprintf(node, sizeof(node), "/dev/%s", ents[i]->d_name);
+		if (!*dev && !access(link, F_OK) && !access(node, F_OK)) {
+			snprintf(dev, sizeof(dev), "%s", node);
+			name = dev + 5;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!name) {
+		CHECK(1);
+		fprintf(stderr, "  no disk with a driver in /sys/block: skipped\n");
+		return;
+	}
+	char **a = NULL, **b = NULL;
+	size_t na = 0, nb = 0;
+	CHECK_OK(kd_kmod_block_chain("", dev, &a, &na));
+	CHECK_OK(kd_kmod_block_chain("", name, &b, &nb));
+	CHECK(a && b && na == nb);
+	for (size_t i = 0; a && b && i < na && i < nb; i++)
+		CHECK_STR(a[i], b[i]);
+	fprintf(stderr, "  %s:", dev);
+	for (size_t i = 0; a && i < na; i++)
+		fprintf(stderr, " %s", a[i]);
+	fprintf(stderr, "%s\n", na ? "" : " (built-in drivers only)");
+	kd_kmod_strv_free(a);
+	kd_kmod_strv_free(b);
+}
+
 /* The Debian cloud kernels unpacked by the lab (no modules.dep there: scanned). */
 static void lab_tree(const char *release, const char *virtio_want, const char *xfs_want)
 {
@@ -348,4 +387,4 @@ static void test_lab_612(void)
 }
 
 TEST_MAIN(T(test_parse), T(test_resolve_order), T(test_errors), T(test_load_files), T(test_aliases),
-	  T(test_scanned_tree), T(test_block_chain), T(test_lab_61), T(test_lab_612))
+	  T(test_scanned_tree), T(test_block_chain), T(test_block_chain_real), T(test_lab_61), T(test_lab_612))
