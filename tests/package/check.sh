@@ -21,10 +21,15 @@ else
   deb=$("$here/build-deb.sh" "$tmp/out" | tail -1) || { bad "build" "build-deb.sh failed"; finish; }
 fi
 [ -f "$deb" ] || { bad "deb" "no such file: $deb"; finish; }
-for p in lintian file; do
-  command -v $p >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends $p >/dev/null 2>&1 || true
-done
+missing=()
+for p in lintian file; do command -v $p >/dev/null || missing+=($p); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "check: installing ${missing[*]}" >&2
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq >/dev/null 2>&1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null 2>&1 || echo "check: could not install ${missing[*]}" >&2
+fi
 
 x=$tmp/x
 dpkg-deb -x "$deb" "$x" && dpkg-deb -e "$deb" "$tmp/ctl" || { bad "extract" "$deb"; finish; }
@@ -168,9 +173,14 @@ fi
 
 # --- lintian ------------------------------------------------------------------------------
 changes=$(ls "$(dirname "$deb")"/kdumpkit_*.changes 2>/dev/null | head -1)
+if ! command -v lintian >/dev/null; then
+  bad "lintian/available" "lintian is not installed"
+fi
 lint=$(lintian --pedantic -I -E "${changes:-$deb}" 2>&1 | grep -v 'running with root privileges')
 echo "$lint" | sed 's/^/     lintian: /' | grep -v 'lintian: $'
 check "lintian/no-errors-or-warnings" sh -c "! printf '%s\n' \"\$1\" | grep -q '^[EW]: '" _ "$lint"
+# --pedantic, info and experimental tags too: each one is fixed or overridden with its reason
+check "lintian/no-tags-at-all" sh -c "! printf '%s\n' \"\$1\" | grep -q '^[EWIPX]: '" _ "$lint"
 check "lintian/no-unused-overrides" sh -c "! printf '%s\n' \"\$1\" | grep -q 'unused-override'" _ "$lint"
 
 # --- install, remove, purge in a scratch root ---------------------------------------------
