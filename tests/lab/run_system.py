@@ -245,6 +245,7 @@ def session_61(c, image, deb, host_exe, vmlinux, timings, sizes):
                         timeout=CMD)
         loaded = c.check("6.1 kdump-tools: restart with /etc/default/kdump-tools, "
                          "`kdump-config status` loaded", rc == 0, out[-800:])
+        sizes["kdumpkit-show"] = out
         rc, out = g.run("ls -lR /var/lib/kdumpkit", timeout=CMD)
         sizes["kdumpkit-listing"] = out
         seen = []
@@ -389,17 +390,20 @@ def compare(c, image, runs, timings, sizes):
     g.start()
     try:
         boot = g.wait_up(UP)
-        rc, out = g.run("kdump-config status; stat -L -c %s /var/lib/kdump/initrd.img-$(uname -r)",
-                        timeout=CMD)
-        c.check("kdump-tools: loaded at boot", rc == 0 and "ready to kdump" in out, out)
+        rc, out = g.run("command -v makedumpfile && kdump-config status && "
+                        "stat -L -c %s /var/lib/kdump/initrd.img-$(uname -r)", timeout=CMD)
+        c.check("kdump-tools (with makedumpfile): loaded at boot",
+                rc == 0 and "ready to kdump" in out, out)
         sizes["kdump-tools-initrd"] = int(out.split()[-1]) if out.split()[-1].isdigit() else None
         for n in range(1, runs + 1):
             tag = f"kdump-tools crash {n}"
             boot = crash(c, g, tag, boot, timings)
             if boot is None:
                 return
-            rc, out = g.run("ls /var/crash", timeout=CMD)
-            c.check(f"{tag}: dump saved in /var/crash", len(out.split()) >= n, out)
+            rc, out = g.run("ls /var/crash/*/dump.* && ls /var/crash | grep -c '^[0-9]'",
+                            timeout=CMD)
+            c.check(f"{tag}: dump saved in /var/crash", rc == 0 and out.split()[-1] == str(n),
+                    out)
     except lab.LabError as e:
         c.check("kdump-tools: session completed", False, str(e)[-3000:])
     finally:
@@ -416,10 +420,10 @@ def summarize(timings, sizes):
               f"{saved if saved is not None else '-':>10} "
               f"{t['panic_to_capture_done']:8.1f} {t['panic_to_multi_user']:10.1f}")
     for k, v in sizes.items():
-        if k != "kdumpkit-listing":
+        if isinstance(v, str):
+            print(f"  {k}:\n    " + v.strip().replace("\n", "\n    "))
+        else:
             print(f"  size {k}: {v}")
-    if "kdumpkit-listing" in sizes:
-        print("  /var/lib/kdumpkit:\n    " + sizes["kdumpkit-listing"].replace("\n", "\n    "))
 
 
 def main():

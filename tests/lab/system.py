@@ -51,7 +51,9 @@ PACKAGES = [
     "e2fsprogs", "xfsprogs", "procps", "util-linux", "zstd",
 ]
 # Downloaded into the image, installed by a run that wants Debian's service instead.
-OFFLINE_PACKAGES = ["kdump-tools"]
+# makedumpfile is only a Recommends of kdump-tools, which apt installs by default: without it
+# kdump-tools' capture "saves" an empty dump.
+OFFLINE_PACKAGES = ["kdump-tools", "makedumpfile"]
 IMAGE_SIZE = "3G"
 # Bump when the recipe changes in a way the hash below does not see.
 RECIPE = 1
