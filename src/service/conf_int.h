@@ -70,6 +70,10 @@ kd_err *conf_kdump_parse(const struct kd_svc_config_source *src, struct conf_fil
 kd_err *conf_sysconfig_parse(const struct kd_svc_config_source *src, struct conf_file *out);
 kd_err *conf_kdump_tools_parse(const struct kd_svc_config_source *src, struct conf_file *out);
 
+/* The setting a kdump.conf directive / a variable of either VAR=value file sets; -1: none. */
+int conf_kdump_field(const char *name);
+int conf_vars_field(const char *name);
+
 /* Lines of a text: the next line (without '\n' and a trailing '\r') from *pos; 0 at the end.
  * A NUL byte in the line is an error naming the file and line. */
 struct conf_line {

@@ -88,6 +88,14 @@ static const struct directive directives[] = {
 	"kdump_pre, kdump_post"
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
+int conf_kdump_field(const char *name)
+{
+	for (size_t i = 0; i < NDIRECTIVES; i++)
+		if (!strcmp(directives[i].name, name))
+			return directives[i].field;
+	return -1;
+}
+
 static int is_destination(int field)
 {
 	return field == CF_TARGET || field == CF_SSH || field == CF_NFS;

@@ -6,6 +6,8 @@
  * space and the value. Values are bytes 0x20-0x7e written as they are, except that a backslash
  * and every other byte are written \xHH, so any value survives and a line is always one line.
  * A list is its count ("extra_modules 2") followed by that many item lines ("module xfs").
+ * The origins (where each setting was written) are a list of all settings in conf_int.h's
+ * order, an item without a value for a default, or "origins 0" when there are none.
  * The reader wants exactly this: any other key, order, escape or count is an error naming the
  * line, since a damaged snapshot must not turn into a different dump target. */
 #include <errno.h>
@@ -17,7 +19,7 @@
 
 #define MAGIC "kdumpkit-config 1"
 
-enum ftype { T_STR, T_BOOL, T_UINT, T_PERSONALITY, T_TARGET, T_ACTION, T_LIST };
+enum ftype { T_STR, T_BOOL, T_UINT, T_PERSONALITY, T_TARGET, T_ACTION, T_LIST, T_ORIGINS };
 
 struct sfield {
 	const char *key;
@@ -66,6 +68,7 @@ static const struct sfield fields[] = {
 	F("nfs_retrans", T_UINT, nfs_retrans),
 	F("nfs_mount_retry", T_UINT, nfs_mount_retry),
 	F("ssh_retry", T_UINT, ssh_retry),
+	{ "origins", T_ORIGINS, offsetof(struct kd_svc_config, origins), "origin" },
 };
 #undef F
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -128,6 +131,14 @@ kd_err *kd_svc_config_snapshot_write(const struct kd_svc_config *c, FILE *f)
 			if (v >= NACTIONS)
 				return kd_err_new(EINVAL, "writing the snapshot: %s %u", d->key, v);
 			put_value(f, d->key, kd_svc_action_name((enum kd_svc_action)v));
+			break;
+		}
+		case T_ORIGINS: {
+			char *const *list = *(char *const *const *)at;
+			snprintf(num, sizeof(num), "%d", list ? (int)CF_COUNT : 0);
+			put_value(f, d->key, num);
+			for (size_t k = 0; list && k < CF_COUNT; k++)
+				put_value(f, d->item, list[k]);
 			break;
 		}
 		case T_LIST: {
@@ -304,6 +315,27 @@ static kd_err *read_field(struct reader *r, const struct sfield *d, struct kd_sv
 			return err;
 		*(enum kd_svc_action *)at = (enum kd_svc_action)idx;
 		return NULL;
+	case T_ORIGINS: {
+		if ((err = read_uint(r, CF_COUNT, &v)))
+			return err;
+		if (v != 0 && v != CF_COUNT)
+			return kd_err_new(EINVAL, "%s:%u: %lu origins, this kdumpkit has %d "
+					  "settings; rebuild the initramfs", r->name, r->l.no, v,
+					  CF_COUNT);
+		if (!v)
+			return NULL;
+		char **list = calloc(CF_COUNT, sizeof(*list));
+		if (!list)
+			return kd_err_new(ENOMEM, "reading %s", r->name);
+		*(char ***)at = list;
+		for (unsigned long k = 0; k < v; k++) {
+			if ((err = next(r, d->item)))
+				return err;
+			list[k] = r->value;
+			r->value = NULL;
+		}
+		return NULL;
+	}
 	case T_LIST: {
 		if ((err = read_uint(r, 4096, &v)))
 			return err;

@@ -298,6 +298,17 @@ static kd_err *parse_vars(const struct kd_svc_config_source *src, const struct v
 	return err;
 }
 
+int conf_vars_field(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sysconfig_vars) / sizeof(sysconfig_vars[0]); i++)
+		if (!strcmp(sysconfig_vars[i].name, name))
+			return sysconfig_vars[i].field;
+	for (size_t i = 0; i < sizeof(kdump_tools_vars) / sizeof(kdump_tools_vars[0]); i++)
+		if (!strcmp(kdump_tools_vars[i].name, name))
+			return kdump_tools_vars[i].field;
+	return -1;
+}
+
 kd_err *conf_sysconfig_parse(const struct kd_svc_config_source *src, struct conf_file *out)
 {
 	_Static_assert(sizeof(sysconfig_vars) / sizeof(sysconfig_vars[0]) <= 32, "seen[] size");

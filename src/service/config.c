@@ -106,6 +106,9 @@ void kd_svc_config_free(struct kd_svc_config *c)
 		free(*strs[i]);
 	conf_words_free(c->collector_argv);
 	conf_words_free(c->extra_modules);
+	for (int i = 0; c->origins && i < CF_COUNT; i++)
+		free(c->origins[i]);
+	free(c->origins);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -599,11 +602,38 @@ static kd_err *apply_sysctl(const struct apply *a)
 	return dup_to(&c->sysctl, VAL(a, CF_SYSCTL));
 }
 
+const char *kd_svc_config_origin(const struct kd_svc_config *c, const char *name)
+{
+	int f = conf_kdump_field(name);
+	if (f < 0)
+		f = conf_vars_field(name);
+	return f >= 0 && c->origins ? c->origins[f] : NULL;
+}
+
+static kd_err *record_origins(const struct merged *m, struct kd_svc_config *c)
+{
+	c->origins = calloc(CF_COUNT, sizeof(*c->origins));
+	if (!c->origins)
+		return kd_err_new(ENOMEM, "copying the configuration");
+	for (int i = 0; i < CF_COUNT; i++) {
+		if (!m[i].s)
+			continue;
+		char buf[4200];
+		snprintf(buf, sizeof(buf), "%s:%u", m[i].file->name, m[i].s->line);
+		kd_err *err = dup_to(&c->origins[i], buf);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static kd_err *apply_all(const struct merged *m, struct kd_svc_config *c)
 {
 	struct apply a = { m, c };
 	const struct apply *ap = &a;
 	kd_err *err;
+	if ((err = record_origins(m, c)))
+		return err;
 	if ((err = apply_target(ap)))
 		return err;
 	if (HAS(ap, CF_PATH)) {

@@ -98,6 +98,8 @@ struct kd_svc_config {
 	char *hosttag;          /* HOSTTAG "ip" (default) or "hostname"; NULL for kdump.conf */
 	unsigned nfs_timeo, nfs_retrans, nfs_mount_retry; /* NFS_*: 600, 3, 4 (issue 13) */
 	unsigned ssh_retry;     /* SSH_KDUMP_RETRY: 16 (issue 13) */
+	char **origins;         /* where each setting was written; read it through
+				 * kd_svc_config_origin() */
 };
 
 /* Which files to read. NULL means the standard path; "" means do not read that file. A file
@@ -131,6 +133,13 @@ kd_err *kd_svc_config_parse(const struct kd_svc_config_source *kdump_conf,
  * because the capture environment has no shell and no shared libraries. `what` ("kdump_pre")
  * starts the message; the caller adds file:line. */
 kd_err *kd_svc_check_static_program(const char *what, const char *path);
+
+/* Where a setting was written, for messages made after loading ("KEXEC_ARGS: ..."): "FILE:LINE"
+ * of the line that set it, or NULL when it has its default (or `name` is not a setting).
+ * `name` is a kdump.conf directive or a variable of either VAR=value file; names for the same
+ * setting find the same line ("KEXEC_ARGS" and "KDUMP_KEXEC_ARGS", "core_collector" and
+ * "MAKEDUMP_ARGS", "path" and "KDUMP_COREDIR", "ext4" and "raw"). Valid while c is. */
+const char *kd_svc_config_origin(const struct kd_svc_config *c, const char *name);
 void kd_svc_config_free(struct kd_svc_config *c);
 
 /* The snapshot in the capture initramfs: every field, one `key value` line each in a fixed

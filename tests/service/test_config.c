@@ -438,6 +438,21 @@ static void pre_post_programs(void)
 
 /* ---- the VAR=value files ---- */
 
+static void origins(void)
+{
+	CHECK_OK(parse3("# c\npath /srv\nraw /dev/vdc\n", "\n\nKEXEC_ARGS=-s\n",
+			"KDUMP_INITRD=/var/lib/kdump/initrd.img\nKDUMP_NUM_DUMPS=2\n", 0));
+	CHECK_STR(kd_svc_config_origin(&c, "path"), "/etc/kdump.conf:2");
+	CHECK_STR(kd_svc_config_origin(&c, "KDUMP_COREDIR"), "/etc/kdump.conf:2");
+	CHECK_STR(kd_svc_config_origin(&c, "ext4"), "/etc/kdump.conf:3");
+	CHECK_STR(kd_svc_config_origin(&c, "KDUMP_KEXEC_ARGS"), "/etc/sysconfig/kdump:3");
+	CHECK_STR(kd_svc_config_origin(&c, "KDUMP_NUM_DUMPS"), "/etc/default/kdump-tools:2");
+	CHECK(kd_svc_config_origin(&c, "final_action") == NULL);   /* the default */
+	CHECK(kd_svc_config_origin(&c, "KDUMP_INITRD") == NULL);   /* kdump-tools' link, dropped */
+	CHECK(kd_svc_config_origin(&c, "no_such_thing") == NULL);
+	CHECK(kd_svc_config_origin(&c, "auto_reset_crashkernel") == NULL);
+}
+
 static void sysconfig_vars(void)
 {
 	FILE *lf = log_start();
@@ -769,8 +784,9 @@ static void shipped_examples(void)
 			char *nl = strchr(line, '\n');
 			size_t ll = nl ? (size_t)(nl - line) : strlen(line);
 			char one[512];
-			if (line[0] == '#' && ((line[1] >= 'a' && line[1] <= 'z') ||
-					       (line[1] >= 'A' && line[1] <= 'Z')) && ll < sizeof(one)) {
+			int example = line[0] == '#' && ((line[1] >= 'a' && line[1] <= 'z') ||
+							 (line[1] >= 'A' && line[1] <= 'Z'));
+			if (example && ll < sizeof(one)) {
 				memcpy(one, line + 1, ll - 1);
 				one[ll - 1] = '\0';
 				if (strncmp(one, "kdump_p", 7)) {
@@ -872,6 +888,10 @@ static void snapshot_round_trip(void)
 	CHECK_STR(b.collector_argv[5], "31");
 	CHECK(b.collector_argv[6] == NULL);
 	CHECK(b.nfs_timeo == 600 && b.ssh_retry == 16);
+	CHECK(strstr(a, "\norigin /etc/kdump.conf:1\n") != NULL);
+	CHECK_STR(kd_svc_config_origin(&b, "xfs"), "/etc/kdump.conf:1");
+	CHECK_STR(kd_svc_config_origin(&b, "force_rebuild"), "/etc/kdump.conf:6");
+	CHECK(kd_svc_config_origin(&b, "KDUMP_CMDLINE") == NULL);
 
 	/* the same through a file, and a kdump-tools config */
 	char *path = kd_test_tmpfile("snap");
@@ -964,8 +984,8 @@ static void names(void)
 TEST_MAIN(T(defaults_kdump_conf), T(defaults_kdump_tools), T(personality_rule),
 	  T(every_directive), T(comments_quotes_whitespace), T(targets), T(collectors), T(actions),
 	  T(rebuild_flags), T(extra_modules), T(removed_directives), T(refused_directives),
-	  T(duplicates_unknown_empty), T(pre_post_programs), T(sysconfig_vars), T(shell_is_refused),
-	  T(kdump_tools_vars), T(two_files_name_the_destination), T(two_files_set_the_same_thing),
-	  T(error_leaves_config_empty), T(fedora_shipped_files), T(debian_shipped_file),
-	  T(shipped_examples),
-	  T(load_from_files), T(snapshot_round_trip), T(snapshot_errors), T(names))
+	  T(duplicates_unknown_empty), T(pre_post_programs), T(origins), T(sysconfig_vars),
+	  T(shell_is_refused), T(kdump_tools_vars), T(two_files_name_the_destination),
+	  T(two_files_set_the_same_thing), T(error_leaves_config_empty), T(fedora_shipped_files),
+	  T(debian_shipped_file), T(shipped_examples), T(load_from_files), T(snapshot_round_trip),
+	  T(snapshot_errors), T(names))
