@@ -56,6 +56,7 @@ done
 onpath=$(cd "$x" && find bin sbin usr/bin usr/sbin usr/local -mindepth 1 2>/dev/null |
   grep -E '/(kexec|makedumpfile|vmcore-dmesg|report)$')
 check "contents/no-tool-names-on-PATH" [ -z "$onpath" ]
+check "contents/var/crash" test -d "$x/var/crash"
 for f in lib/systemd/system/kdumpkit.service lib/systemd/system/kdumpkit-reload.service \
          lib/systemd/system/kdumpkit-reload.timer lib/udev/rules.d/98-kdumpkit.rules \
          etc/kdump.conf etc/sysconfig/kdump usr/share/doc/kdumpkit/examples/kdump-tools.default \

@@ -2,8 +2,8 @@
 # `meson install` into a DESTDIR: everything lands under it, in the layout the package uses
 # (kdumpkit and the service's names in sbindir, the tools' names off PATH, units, udev rule,
 # configuration, man pages), and every symlink resolves to the installed kdumpkit.
-#   check_install.sh BUILDDIR PREFIX SBINDIR APPLETDIR SYSCONFDIR MANDIR UNITDIR RULESDIR
-b=$1 prefix=$2 sbin=$3 applets=$4 etc=$5 man=$6 units=$7 rules=$8
+#   check_install.sh BUILDDIR PREFIX SBINDIR APPLETDIR SYSCONFDIR MANDIR UNITDIR RULESDIR STATEDIR
+b=$1 prefix=$2 sbin=$3 applets=$4 etc=$5 man=$6 units=$7 rules=$8 state=$9
 abs() { case $1 in /*) echo "$1" ;; *) echo "$prefix/$1" ;; esac; }
 sbin=$(abs "$sbin") applets=$(abs "$applets") etc=$(abs "$etc") man=$(abs "$man")
 d=$(mktemp -d "${TMPDIR:-/tmp}/kdumpkit-install.XXXXXX") || exit 1
@@ -37,5 +37,6 @@ check "sysconfig/kdump in $etc" [ -f "$d$etc/sysconfig/kdump" ]
 for p in man8/kdumpctl.8 man8/kdump-config.8 man8/kdumpkit.8 man5/kdump.conf.5; do
   check "man page $p" [ -f "$d$man/$p" ]
 done
+check "the dump directory" test -d "$d$state/crash"
 check "version in the man pages" grep -q '^\.TH KDUMPCTL 8 .*"kdumpkit [0-9]' "$d$man/man8/kdumpctl.8"
 exit $fail

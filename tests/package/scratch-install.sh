@@ -63,16 +63,20 @@ for c in kexec:kexec-tools vmcore-dmesg:kexec-tools makedumpfile:makedumpfile; d
 done
 check "reinstall" rt dpkg -i /tmp/kdumpkit.deb
 
-# What kdumpctl leaves behind: the capture initramfs and its manifest.
+check "var-crash-exists" test -d "$m/var/crash"
+# What kdumpctl leaves behind: the capture initramfs and its manifest; and a saved dump.
 mkdir -p "$m/var/lib/kdumpkit"
 echo image >"$m/var/lib/kdumpkit/initrd-test.img"
 echo operator >>"$m/etc/kdump.conf"
+mkdir -p "$m/var/crash/127.0.0.1-2026-12-02-10:00:00"
+echo dump >"$m/var/crash/127.0.0.1-2026-12-02-10:00:00/vmcore"
 check "dpkg-remove" rt dpkg -r kdumpkit
 check "remove-removes-binary" test ! -e "$m/usr/sbin/kdumpkit"
 check "remove-keeps-conffiles" test -f "$m/etc/kdump.conf"
 check "remove-keeps-state" test -f "$m/var/lib/kdumpkit/initrd-test.img"
 check "dpkg-purge" rt dpkg --purge kdumpkit
 check "purge-removes-state" test ! -e "$m/var/lib/kdumpkit"
+check "purge-keeps-dumps" test -f "$m/var/crash/127.0.0.1-2026-12-02-10:00:00/vmcore"
 check "purge-removes-conffiles" sh -c "[ ! -e '$m/etc/kdump.conf' ] && [ ! -e '$m/etc/sysconfig/kdump' ]"
 check "purge-removes-enable-link" test ! -e "$m/etc/systemd/system/multi-user.target.wants/kdumpkit.service"
 check "purge-leaves-no-files" sh -c "! chroot '$m' dpkg-query -W kdumpkit 2>/dev/null | grep -q ."
