@@ -53,13 +53,13 @@ def host_kdumpkit():
 
 
 def tree_hash():
-    """The package's inputs: the files git tracks or would track, minus tests/ (the package
-    build does not build the tests)."""
+    """The package's inputs: the files git tracks or would track, minus tests/ other than
+    tests/package/ (the package build does not build the tests)."""
     names = subprocess.run(["git", "-C", REPO, "ls-files", "-z", "-co", "--exclude-standard"],
                            stdout=subprocess.PIPE, check=True).stdout.split(b"\0")
     h = hashlib.sha256()
     for n in sorted(x.decode() for x in names if x):
-        if n.startswith("tests/"):
+        if n.startswith("tests/") and not n.startswith("tests/package/"):
             continue
         p = os.path.join(REPO, n)
         if os.path.islink(p):

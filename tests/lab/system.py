@@ -550,13 +550,13 @@ def crash_cycle(g, boot_id, up_timeout=900):
     start = g.console.count()
     g.send_nowait("sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger")
     i_p, t_p, _ = g.wait_console(r"Kernel panic - not syncing: sysrq triggered crash", start,
-                                 60, "the panic")
-    i_c, t_c, _ = g.wait_console(r"Linux version \d", i_p, 120, "the capture kernel's boot")
+                                 120, "the panic")
+    i_c, t_c, _ = g.wait_console(r"Linux version \d", i_p, 300, "the capture kernel's boot")
     i_r, t_r, _ = g.wait_console(r"reboot: (Restarting system|Power down)", i_c, up_timeout,
                                  "the capture kernel's reboot")
     # kdumpkit's capture says "saved /path/vmcore", kdump-tools' "saved vmcore in /path"
     saved = g.console.find(r"\bsaved (/\S+|vmcore in )", i_c)
-    i_b, t_b, _ = g.wait_console(r"Linux version \d", i_r, 60, "the system's reboot")
+    i_b, t_b, _ = g.wait_console(r"Linux version \d", i_r, 300, "the system's reboot")
     new_id = g.wait_up(up_timeout, not_boot_id=boot_id)
     hit = g.console.find(r"Reached target .*Multi-User System", i_b)
     t_up = hit[1] if hit else time.monotonic()
