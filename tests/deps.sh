@@ -7,7 +7,8 @@ build_pkgs=(meson ninja-build pkg-config gcc g++ zlib1g-dev libdeflate-dev liblz
             file)
 test_pkgs=(clang libclang-rt-14-dev
           qemu-system-x86 ovmf busybox-static kexec-tools e2fsprogs make bc xz-utils zstd python3 libelf1
-          crash makedumpfile python3-drgn time)  # the oracles the lab checks our dumps with
+          crash makedumpfile python3-drgn time  # the oracles the lab checks our dumps with
+          xfsprogs cpio mmdebstrap)  # unit tests make xfs images; the system lab builds a bookworm root
 want=("${build_pkgs[@]}")
 [ "${1:-all}" = build ] || want+=("${test_pkgs[@]}")
 missing=()
