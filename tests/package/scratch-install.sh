@@ -14,6 +14,7 @@ mount -t overlay kdumpkit-scratch -o "lowerdir=/,upperdir=$ov/upper,workdir=$ov/
   { echo "FAIL install/overlay-mount"; exit 1; }
 mount -t proc proc "$m/proc"
 mount --bind /dev "$m/dev"
+mount --rbind /sys "$m/sys"
 # an empty /run: no systemd socket to reach from here, so the maintainer scripts enable the
 # unit but start nothing (and policy-rc.d says so too)
 mount -t tmpfs run "$m/run"
@@ -46,6 +47,13 @@ check "kdumpkit-runs" sh -c "chroot '$m' /usr/sbin/kdumpkit --version | grep -q 
 check "kdumpctl-is-kdumpkit" [ "$(rt readlink -f /usr/sbin/kdumpctl)" = /usr/sbin/kdumpkit ]
 check "kdump-config-is-kdumpkit" [ "$(rt readlink -f /usr/sbin/kdump-config)" = /usr/sbin/kdumpkit ]
 check "tools-run-from-lib-dir" sh -c "chroot '$m' /usr/lib/kdumpkit/bin/vmcore-dmesg --help | grep -q '^usage:'"
+# the two personalities by the names the package installs, reading the installed configuration
+check "kdumpctl-usage" sh -c "chroot '$m' /usr/sbin/kdumpctl --help | grep -q '^Usage: kdumpctl '"
+check "kdump-config-usage" sh -c "chroot '$m' /usr/sbin/kdump-config --help | grep -q '^Usage: kdump-config '"
+out=$(rt kdump-config status 2>&1); rc=$?
+check "kdump-config-status-exits-0" sh -c "[ $rc -eq 0 ] && printf '%s' \"\$1\" | grep -q '^current state *: '" _ "$out"
+out=$(rt kdumpctl status 2>&1); rc=$?
+check "kdumpctl-status-reads-shipped-config" sh -c "[ $rc -ne 2 ] && printf '%s' \"\$1\" | grep -q '^target: *\/var\/crash '" _ "$out"
 check "units-verify" rt systemd-analyze verify --man=no kdumpkit.service kdumpkit-reload.service \
   kdumpkit-reload.timer
 for p in "${theirs[@]}"; do
