@@ -115,6 +115,31 @@ static void sysfs_of(const struct kd_blockdev_roots *r, dev_t rdev, char *out, s
 		out[0] = '\0';
 }
 
+/* A whole disk's serial as the driver shows it in sysfs (virtio-blk's `serial`, what udev's
+ * by-id/virtio-<serial> link is named after), trailing blanks dropped; "" when none. */
+static void read_serial(struct kd_blkinfo *b)
+{
+	static const char *const names[] = { "serial", "device/serial" };
+	if (!b->sysfs[0])
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[PATH_MAX];
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->sysfs, names[i]) >= sizeof(path))
+			return;
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t n = fread(b->serial, 1, sizeof(b->serial) - 1, f);
+		fclose(f);
+		while (n > 0 && (b->serial[n - 1] == '\n' || b->serial[n - 1] == ' ' ||
+				 b->serial[n - 1] == '\0'))
+			n--;
+		b->serial[n] = '\0';
+		if (n)
+			return;
+	}
+}
+
 static kd_err *probe_in(const struct kd_blockdev_roots *r, const char *devnode,
 			struct kd_blkinfo *out)
 {
@@ -125,8 +150,10 @@ static kd_err *probe_in(const struct kd_blockdev_roots *r, const char *devnode,
 	struct stat st;
 	if (stat(devnode, &st) < 0)
 		return kd_err_errno("probing %s", devnode);
-	if (S_ISBLK(st.st_mode))
+	if (S_ISBLK(st.st_mode)) {
 		sysfs_of(r, st.st_rdev, out->sysfs, sizeof(out->sysfs));
+		read_serial(out);
+	}
 	else if (!S_ISREG(st.st_mode))
 		return kd_err_new(ENOTBLK, "probing %s: neither a block device nor an image file",
 				  devnode);
@@ -164,7 +191,7 @@ kd_err *kd_blockdev_probe(const char *devnode, struct kd_blkinfo *out)
 	return probe_in(NULL, devnode, out);
 }
 
-enum tag { TAG_PATH, TAG_UUID, TAG_LABEL, TAG_PARTUUID, TAG_PARTLABEL };
+enum tag { TAG_PATH, TAG_UUID, TAG_LABEL, TAG_PARTUUID, TAG_PARTLABEL, TAG_SERIAL };
 
 static const struct {
 	const char *key, *bylink;
@@ -174,6 +201,8 @@ static const struct {
 	{ "LABEL=", "/dev/disk/by-label/", TAG_LABEL },
 	{ "PARTUUID=", "/dev/disk/by-partuuid/", TAG_PARTUUID },
 	{ "PARTLABEL=", "/dev/disk/by-partlabel/", TAG_PARTLABEL },
+	/* a disk without a file system (a raw target) has no UUID: its serial names it */
+	{ "SERIAL=", "/dev/disk/by-id/virtio-", TAG_SERIAL },
 };
 
 /* udev's link names escape '/', ' ' and other bytes as \xHH. */
@@ -203,6 +232,8 @@ static int matches(enum tag t, const char *want, const struct kd_blkinfo *b)
 		return b->partuuid[0] && !strcasecmp(b->partuuid, want);
 	case TAG_PARTLABEL:
 		return b->partlabel[0] && !strcmp(b->partlabel, want);
+	case TAG_SERIAL:
+		return b->serial[0] && !strcmp(b->serial, want);
 	default:
 		return 0;
 	}
@@ -291,6 +322,8 @@ static int scan(const struct kd_blockdev_roots *r, enum tag t, const char *want,
 		}
 		if (!b.sysfs[0])
 			copy(b.sysfs, sizeof(b.sysfs), sysdir, strlen(sysdir));
+		if (!b.serial[0])
+			read_serial(&b);
 		if (!matches(t, want, &b)) {
 			remember(seen, key);
 			continue;

@@ -17,9 +17,11 @@ struct kd_blkinfo {
 	char pttype[32];    /* partition table on the device ("gpt", "dos"), "" when none */
 	char partuuid[64];  /* a partition's entry in its table: PARTUUID, PARTLABEL */
 	char partlabel[128];
+	char serial[128];   /* a whole disk's serial from sysfs (virtio-blk: <sysfs>/serial) */
 };
 
-/* Resolve spec ("/dev/...", "UUID=...", "LABEL=...", also "PARTUUID=...", "PARTLABEL=..." and
+/* Resolve spec ("/dev/...", "UUID=...", "LABEL=...", also "PARTUUID=...", "PARTLABEL=...",
+ * "SERIAL=..." (a whole disk's serial; udev's /dev/disk/by-id/virtio-<serial>) and
  * /dev/disk/by-{uuid,label,partuuid,partlabel}/... when udev has not made those links, as in
  * the capture kernel) to a device, waiting up to timeout_ms (0: look once) for it to appear;
  * the error names the spec, how long was waited and which devices were seen. Tags are matched

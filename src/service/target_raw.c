@@ -54,12 +54,16 @@ kd_err *kd_target_raw_prepare(const struct kd_blockdev_roots *r, struct kd_svc_c
 		return kd_err_errno("raw target %s", bi.devnode);
 	if (!S_ISBLK(st.st_mode))
 		return kd_err_new(0, "raw target %s is not a block device", bi.devnode);
-	/* a partition's own UUID survives a change of disk order; a whole disk is named as is */
+	/* Named as the capture kernel can find it without udev (no /dev/disk/by-* links there):
+	 * a partition by its own UUID, a whole disk by its serial, both surviving a change of
+	 * disk order; a disk with neither by its node. */
 	char name[256], id[512];
 	if (bi.partuuid[0])
 		snprintf(name, sizeof(name), "PARTUUID=%s", bi.partuuid);
+	else if (bi.serial[0])
+		snprintf(name, sizeof(name), "SERIAL=%.240s", bi.serial);
 	else
-		snprintf(name, sizeof(name), "%s", c->device);
+		snprintf(name, sizeof(name), "%s", bi.devnode);
 	snprintf(id, sizeof(id), "raw %s", name);
 	char *rd = strdup(name), *bd = strdup(bi.devnode), *idn = strdup(id);
 	if (!rd || !bd || !idn) {

@@ -155,6 +155,17 @@ static void test_find_by_tag_and_path(void)
 	snprintf(want, sizeof(want), "%s/dev/vdc", root);
 	CHECK_STR(b.devnode, want);
 
+	/* a disk with no file system (a raw target) by its serial, and udev's by-id link for a
+	 * virtio disk, which a capture kernel without udev does not have */
+	CHECK(st_put(root, "sys/class/block/vda/serial", "kdraw\n") == 0);
+	CHECK_OK(kd_blockdev_find_in(&r, "SERIAL=kdraw", 0, &b));
+	snprintf(want, sizeof(want), "%s/dev/vda", root);
+	CHECK_STR(b.devnode, want);
+	CHECK_STR(b.serial, "kdraw");
+	CHECK_OK(kd_blockdev_find_in(&r, "/dev/disk/by-id/virtio-kdraw", 0, &b));
+	CHECK_STR(b.devnode, want);
+	CHECK_ERR_HAS(kd_blockdev_find_in(&r, "SERIAL=kdra", 0, &b), "no block device holds");
+
 	CHECK_ERR_HAS(kd_blockdev_find_in(&r, "UUID=", 0, &b), "nothing after");
 	CHECK_ERR_HAS(kd_blockdev_find_in(&r, "vdb", 0, &b), "not a device");
 	st_rmrf(root);
