@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include "storage_util.h"
 
 #include <errno.h>
@@ -54,6 +55,25 @@ int st_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+int st_exists_in(const char *dir, const char *name)
+{
+	char p[8192];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return st_exists(p);
+}
+
+unsigned st_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	unsigned n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
 }
 
 int st_sh(const char *fmt, ...)

@@ -13,6 +13,10 @@ int st_put(const char *dir, const char *rel, const char *content);
 void st_rmrf(const char *dir);
 /* Whether path exists (lstat). */
 int st_exists(const char *path);
+/* Whether <dir>/<name> exists (lstat). */
+int st_exists_in(const char *dir, const char *name);
+/* Entries in dir, '.'-names left out (0 when it cannot be read). */
+unsigned st_count_entries(const char *dir);
 /* Run a shell command quietly; its exit status. */
 int st_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

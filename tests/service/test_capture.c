@@ -24,6 +24,7 @@
 #include "service/raw_recover.h"
 #include "service/target.h"
 #include "storage_dump.h"
+#include "storage_util.h"
 #include "test.h"
 #include "vmcore/dump.h"
 #include "vmcore/synth.h"
@@ -63,26 +64,6 @@ static char *tmpdir(void)
 	return d && mkdtemp(d) ? d : NULL;
 }
 
-static int exists(const char *dir, const char *name)
-{
-	char p[8192];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	struct stat st;
-	return lstat(p, &st) == 0;
-}
-
-static unsigned count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	unsigned n = 0;
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static char *mdf_argv[] = { "makedumpfile", "-l", "--message-level", "0", "-d", "31", NULL };
 
 static void setup_cfg(struct kd_svc_config *c, enum kd_svc_personality p, char **argv)
@@ -116,8 +97,8 @@ static void test_save_dir_kdump_conf(void)
 	strftime(want, sizeof(want), "/127.0.0.1-%Y-%m-%d-%H:%M:%S", &tm);
 	CHECK(strstr(cap.dir.dir, want) != NULL);
 	CHECK(!strncmp(cap.dir.dir, base, strlen(base)));
-	CHECK(exists(cap.dir.dir, "vmcore"));
-	CHECK(!exists(cap.dir.dir, "vmcore-incomplete"));
+	CHECK(st_exists_in(cap.dir.dir, "vmcore"));
+	CHECK(!st_exists_in(cap.dir.dir, "vmcore-incomplete"));
 	/* what was saved is the collector's kdump-compressed file of that core */
 	char path[8192];
 	snprintf(path, sizeof(path), "%s/vmcore", cap.dir.dir);
@@ -162,11 +143,11 @@ static void test_save_dir_kdump_tools_copy(void)
 	snprintf(dump, sizeof(dump), "dump.%s", stamp);
 	snprintf(dmesg, sizeof(dmesg), "dmesg.%s", stamp);
 	CHECK_STR(cap.dir.vmcore, dump);
-	CHECK(exists(cap.dir.dir, dump));
-	CHECK(!exists(cap.dir.dir, dmesg)); /* not asked for */
+	CHECK(st_exists_in(cap.dir.dir, dump));
+	CHECK(!st_exists_in(cap.dir.dir, dmesg)); /* not asked for */
 	char inc[96];
 	snprintf(inc, sizeof(inc), "%s-incomplete", dmesg);
-	CHECK(!exists(cap.dir.dir, inc));
+	CHECK(!st_exists_in(cap.dir.dir, inc));
 	/* cp: every byte of the vmcore */
 	snprintf(path, sizeof(path), "%s/%s", cap.dir.dir, dump);
 	CHECK(kd_test_same_file(path, core));
@@ -228,11 +209,11 @@ static void test_failure_keeps_incomplete_and_rotates_nothing(void)
 	      rec[nr - 1] == '\n' && strchr(rec, '\n') == rec + nr - 1);
 	cap.kmsg_fd = -1;
 	CHECK(cap.dir.dir[0] != 0);
-	CHECK(exists(cap.dir.dir, "vmcore-incomplete"));
-	CHECK(!exists(cap.dir.dir, "vmcore"));
+	CHECK(st_exists_in(cap.dir.dir, "vmcore-incomplete"));
+	CHECK(!st_exists_in(cap.dir.dir, "vmcore"));
 	/* nothing rotated after a failure: three old dumps and the new one */
-	CHECK_U64(count_entries(base), 4);
-	CHECK(exists(base, "127.0.0.1-2025-01-01-00:00:00"));
+	CHECK_U64(st_count_entries(base), 4);
+	CHECK(st_exists_in(base, "127.0.0.1-2025-01-01-00:00:00"));
 
 	/* a vmcore that cannot be opened at all: the error names it */
 	cap.vmcore = "/nonexistent/vmcore";
@@ -258,11 +239,11 @@ static void test_rotation_after_success(void)
 	CHECK_OK(kd_capture_save_dir(&cap, base));
 	/* keep 2 complete dumps, the new one among them: the oldest complete one goes, the
 	 * incomplete one stays for an operator to look at */
-	CHECK(!exists(base, "127.0.0.1-2025-01-01-00:00:00"));
-	CHECK(exists(base, "127.0.0.1-2025-02-01-00:00:00"));
-	CHECK(exists(base, "127.0.0.1-2025-03-01-00:00:00"));
-	CHECK(exists(cap.dir.dir, "vmcore"));
-	CHECK_U64(count_entries(base), 3);
+	CHECK(!st_exists_in(base, "127.0.0.1-2025-01-01-00:00:00"));
+	CHECK(st_exists_in(base, "127.0.0.1-2025-02-01-00:00:00"));
+	CHECK(st_exists_in(base, "127.0.0.1-2025-03-01-00:00:00"));
+	CHECK(st_exists_in(cap.dir.dir, "vmcore"));
+	CHECK_U64(st_count_entries(base), 3);
 	rmrf(base);
 	unlink(core);
 	free(core), free(base);
@@ -329,11 +310,11 @@ static void test_save_dir_artifacts(void)
 	CHECK(txt && strstr(txt, "sysrq triggered crash"));
 	char *json = slurp_str(cap.dir.dir, "report.json");
 	CHECK(json && json[0] == '{');
-	CHECK(exists(cap.dir.dir, "vmcore"));
+	CHECK(st_exists_in(cap.dir.dir, "vmcore"));
 	/* the capture kernel's log is best effort (klogctl may be refused in a container) */
-	CHECK(!exists(cap.dir.dir, "vmcore-dmesg.txt-incomplete") &&
-	      !exists(cap.dir.dir, "vmcore-incomplete") &&
-	      !exists(cap.dir.dir, "report.txt-incomplete"));
+	CHECK(!st_exists_in(cap.dir.dir, "vmcore-dmesg.txt-incomplete") &&
+	      !st_exists_in(cap.dir.dir, "vmcore-incomplete") &&
+	      !st_exists_in(cap.dir.dir, "report.txt-incomplete"));
 	free(log), free(txt), free(json);
 	rmrf(base);
 	unlink(core);
@@ -363,7 +344,7 @@ static void test_raw_save_then_recover(void)
 	CHECK(found == 1 && dir[0]);
 	char *log = slurp_str(dir, "vmcore-dmesg.txt");
 	CHECK_STR(log, sd_log);
-	CHECK(exists(dir, "vmcore"));
+	CHECK(st_exists_in(dir, "vmcore"));
 	free(log);
 	/* a device that is not there */
 	c.resolved_device = "/nonexistent/raw";
@@ -437,18 +418,18 @@ static void test_capture_run(void)
 	struct kd_capture_env env;
 	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_POWEROFF);
 	CHECK(env.saved && env.dir[0] == 0);
-	CHECK(exists(base, "0") && !exists(base, "1"));
+	CHECK(st_exists_in(base, "0") && !st_exists_in(base, "1"));
 	CHECK(strstr(log, "kd_missing_module") != NULL); /* logged, not fatal */
 	int found = 0;
 	char dir[4096] = "";
 	CHECK_OK(kd_raw_recover(&c, img, &found, dir, sizeof(dir)));
-	CHECK(found == 1 && exists(dir, "vmcore"));
+	CHECK(found == 1 && st_exists_in(dir, "vmcore"));
 
 	/* the device gone: failure_action, kdump_post told "1", the module failure recalled */
 	c.resolved_device = "/nonexistent/raw.img";
 	CHECK(write_snapshot(&c, snap) == 0);
 	CHECK(run_flow(&env, snap, core, mods, log, sizeof(log)) == KD_ACT_HALT);
-	CHECK(!env.saved && exists(base, "1"));
+	CHECK(!env.saved && st_exists_in(base, "1"));
 	CHECK(strstr(log, "the dump was not saved") && strstr(log, "/nonexistent/raw.img") &&
 	      strstr(log, "1 modules failed to load"));
 
@@ -527,8 +508,8 @@ static int saved_on(const char *loop, const char *mnt, const char *rel)
 	while (d && (de = readdir(d))) {
 		char sub[4096 + 256];
 		snprintf(sub, sizeof(sub), "%s/%s", base, de->d_name);
-		if (!strncmp(de->d_name, "127.0.0.1-", 10) && exists(sub, "vmcore") &&
-		    exists(sub, "vmcore-dmesg.txt"))
+		if (!strncmp(de->d_name, "127.0.0.1-", 10) && st_exists_in(sub, "vmcore") &&
+		    st_exists_in(sub, "vmcore-dmesg.txt"))
 			found++;
 	}
 	if (d)

@@ -65,25 +65,6 @@ static struct kd_svc_config conf(const char *base, enum kd_svc_personality p)
 	return c;
 }
 
-static int in_dir(const char *dir, const char *name)
-{
-	char p[8192];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return st_exists(p);
-}
-
-static unsigned count_dirs(const char *base)
-{
-	DIR *d = opendir(base);
-	unsigned n = 0;
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void test_whole_stream(void)
 {
 	CHECK(setup());
@@ -97,8 +78,8 @@ static void test_whole_stream(void)
 	CHECK_OK(kd_raw_recover(&c, dev, &found, dir, sizeof(dir)));
 	CHECK(found == 1);
 	CHECK(!strncmp(dir, base, strlen(base)) && strstr(dir, "/127.0.0.1-"));
-	CHECK(in_dir(dir, "vmcore") && !in_dir(dir, "vmcore-incomplete"));
-	CHECK(in_dir(dir, "report.txt") && in_dir(dir, "report.json"));
+	CHECK(st_exists_in(dir, "vmcore") && !st_exists_in(dir, "vmcore-incomplete"));
+	CHECK(st_exists_in(dir, "report.txt") && st_exists_in(dir, "report.json"));
 
 	/* the same file makedumpfile -R makes of the stream */
 	char *ref = kd_test_tmpfile("rawref"), *sp = make_device(stream, stream_len, 0, TAIL_ZERO);
@@ -134,7 +115,7 @@ static void test_whole_stream(void)
 	CHECK_OK(kd_raw_recover(&c, dev, &found, dir, sizeof(dir)));
 	CHECK(found == 0);
 	CHECK_STR(dir, "");
-	CHECK_U64(count_dirs(base), 1);
+	CHECK_U64(st_count_entries(base), 1);
 	free(before);
 	unlink(ref);
 	unlink(sp);
@@ -159,13 +140,13 @@ static void test_kdump_tools_names(void)
 	int found;
 	CHECK_OK(kd_raw_recover(&c, dev, &found, dir, sizeof(dir)));
 	CHECK(found == 1);
-	CHECK(!in_dir(base, "202001010000"));
+	CHECK(!st_exists_in(base, "202001010000"));
 	const char *stamp = strrchr(dir, '/') + 1;
 	CHECK(strlen(stamp) == 12);
 	snprintf(name, sizeof(name), "dump.%.12s", stamp);
-	CHECK(in_dir(dir, name));
+	CHECK(st_exists_in(dir, name));
 	snprintf(name, sizeof(name), "dmesg.%.12s", stamp);
-	CHECK(in_dir(dir, name));
+	CHECK(st_exists_in(dir, name));
 	unlink(dev);
 	free(dev);
 	st_rmrf(base);
@@ -228,7 +209,7 @@ static void cut_off(enum tail t)
 	CHECK(strstr(msg, dev) && strstr(msg, "cut off") && strstr(msg, "no record at offset 0x"));
 	CHECK(strstr(msg, "vmcore-incomplete") && strstr(msg, "kept as it is"));
 	CHECK(found == 1);
-	CHECK(in_dir(dir, "vmcore-incomplete") && !in_dir(dir, "vmcore"));
+	CHECK(st_exists_in(dir, "vmcore-incomplete") && !st_exists_in(dir, "vmcore"));
 	char p[8192];
 	snprintf(p, sizeof(p), "%s/vmcore-incomplete", dir);
 	struct stat st;
@@ -251,7 +232,7 @@ static void cut_off(enum tail t)
 	char dir2[4096];
 	CHECK_OK(kd_raw_recover(&c, dev, &found, dir2, sizeof(dir2)));
 	CHECK(found == 0);
-	CHECK_U64(count_dirs(base), 1);
+	CHECK_U64(st_count_entries(base), 1);
 	free(before);
 	unlink(dev);
 	free(dev);
@@ -316,7 +297,7 @@ static void test_capture_left_it_incomplete(void)
 	CHECK_ERR_HAS(kd_raw_recover(&c, dev, &found, dir, sizeof(dir)),
 		      "did not finish writing it");
 	CHECK(found == 1);
-	CHECK(in_dir(dir, "vmcore-incomplete") && !in_dir(dir, "vmcore"));
+	CHECK(st_exists_in(dir, "vmcore-incomplete") && !st_exists_in(dir, "vmcore"));
 	/* the whole stream was copied: the device is cleared */
 	size_t n;
 	uint8_t *after = kd_test_slurp(dev, &n), zero[4096] = { 0 };
